@@ -1,0 +1,2 @@
+// Registers lapo's training kernels on the 'wasm' backend (one file per kernel family).
+export function registerWasmTrainingKernels(): void {}
