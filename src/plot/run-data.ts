@@ -33,7 +33,9 @@ export function resolveRunDir(arg: string): string {
 }
 
 export function readTable(file: string): Table {
-  const text = readFileSync(file, 'utf8');
+  let text = readFileSync(file, 'utf8');
+  // A run that is still training (or was killed mid-write) may end in a partial row: plot the whole rows only.
+  if (!text.endsWith('\n') && text.includes('\n')) text = text.slice(0, text.lastIndexOf('\n') + 1);
   let records: string[][];
   try {
     records = parse(text, { skip_empty_lines: true, relax_column_count: false }) as string[][];

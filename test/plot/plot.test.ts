@@ -125,6 +125,19 @@ test('PNG output: PNG signature, 2x the SVG size, not blank', async () => {
   }
 });
 
+test('a partial last row (run still writing, or killed mid-write) is left out', () => {
+  const root = tempRoot();
+  try {
+    const dir = writeRun(root, { name: 'live', seed: 0, encoderGrad: 'critic', offset: 0 });
+    writeFileSync(join(dir, 'metrics.csv'), `${readFileSync(join(dir, 'metrics.csv'), 'utf8')}550,12.5,3`);
+    const run = readRun(dir);
+    assert.equal(run.metrics.rows.length, 10);
+    assert.equal(run.metrics.rows.at(-1)?.step, 500);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 async function plotError(o: Partial<Parameters<typeof plotRuns>[0]> & { runs: string[] }): Promise<LapoError> {
   try {
     await plotRuns({ metrics: [], groupBy: null, band: 'ci95', out: '/tmp/never-written.svg', ...o });
