@@ -1,0 +1,187 @@
+// The training configuration: one strict zod schema. Unknown keys and bad values fail with one line naming the
+// key (robomimic-style locking without its silent filtering). Keys are camelCase; CLI flags are the kebab-case
+// spelling (--critic-lr). Defaults are the official LAPO command-line defaults (pcchenxi/LAPO-offlienRL
+// main_d4rl.py): lr 2e-4 ×3, tau 0.005, discount 0.99, expectile 0.9, kl_beta 1, max_latent_action 2,
+// doubleq_min 1, latent_dim = 2·action_dim, hidden 256×3, batch 512 (state-only). Every field has .describe(),
+// which --help prints.
+import { z } from 'zod';
+import { LapoError } from '../errors.js';
+
+/** What each key expects, in words, for error messages (kept beside the schema so they cannot drift apart). */
+const EXPECTED: Record<string, string> = {};
+
+function field<T extends z.ZodType>(key: string, expected: string, schema: T, description: string): T {
+  EXPECTED[key] = expected;
+  return schema.describe(description) as T;
+}
+
+const int = () => z.number().int();
+const posInt = () => z.number().int().positive();
+const intList = () => z.array(posInt()).min(1);
+
+export const ENCODER_GRAD = ['critic', 'vae', 'both', 'frozen'] as const;
+export type EncoderGrad = (typeof ENCODER_GRAD)[number];
+export const POLICY_FEATURES = ['online', 'target'] as const;
+export const LAYOUTS = ['d4rl', 'minari', 'robomimic', 'd3rlpy'] as const;
+export const REWARD_MODES = ['max', 'antmaze', 'none'] as const;
+export const AUGMENTS = ['shift', 'none'] as const;
+
+export const LapoConfigSchema = z
+  .object({
+    dataset: field('dataset', 'a dataset file path', z.string().min(1), 'HDF5 dataset to train on'),
+    runName: field('runName', 'a non-empty string or null', z.string().min(1).nullable().default(null),
+      'run folder name under runs/ (null: <task>-<timestamp>)'),
+    seed: field('seed', 'an integer >= 0', int().min(0).default(0), 'seed of weights, sampling, augmentation and noise'),
+    steps: field('steps', 'an integer >= 1', posInt().default(1_000_000), 'training iterations (gradient steps)'),
+    batchSize: field('batchSize', 'an integer >= 1 or null', posInt().nullable().default(null),
+      'transitions per step (null: 512 for state-only data, 64 with images)'),
+    criticLr: field('criticLr', 'a number > 0', z.number().positive().default(2e-4),
+      'Adam learning rate of the critic group (Q1, Q2, V, and the encoder under --encoder-grad critic|both)'),
+    vaeLr: field('vaeLr', 'a number > 0', z.number().positive().default(2e-4),
+      'Adam learning rate of the actorVae group (the conditional VAE)'),
+    actorLr: field('actorLr', 'a number > 0', z.number().positive().default(2e-4),
+      'Adam learning rate of the actor group (the latent policy)'),
+    tau: field('tau', 'a number in [0, 1]', z.number().min(0).max(1).default(0.005), 'soft target update rate'),
+    discount: field('discount', 'a number in [0, 1)', z.number().min(0).lt(1).default(0.99), 'discount factor gamma'),
+    expectile: field('expectile', 'a number in [0, 1]', z.number().min(0).max(1).default(0.9),
+      'VAE sample weight for positive advantage (1 - expectile for the rest)'),
+    klBeta: field('klBeta', 'a number >= 0', z.number().min(0).default(1), 'weight of the KL term of the VAE loss'),
+    maxLatentAction: field('maxLatentAction', 'a number > 0', z.number().positive().default(2),
+      'latent policy output bound: maxLatentAction * tanh(.)'),
+    doubleqMin: field('doubleqMin', 'a number in [0, 1]', z.number().min(0).max(1).default(1),
+      'weight of min(Q1,Q2) in the target value (the rest goes to max)'),
+    latentDim: field('latentDim', 'an integer >= 1 or null', posInt().nullable().default(null),
+      'VAE latent size (null: 2 x action dimension)'),
+    hidden: field('hidden', 'a non-empty list of integers >= 1', intList().default([256, 256, 256]),
+      'hidden layer sizes of every MLP (critic, VAE, actor)'),
+    featureDim: field('featureDim', 'an integer >= 1', posInt().default(256), 'encoder feature size (image data)'),
+    convChannels: field('convChannels', 'an integer >= 1', posInt().default(32), 'filters of each 3x3 conv layer'),
+    convStrides: field('convStrides', 'a non-empty list of integers >= 1', intList().default([2, 2, 1, 1]),
+      'one 3x3 valid conv layer per stride'),
+    stateHidden: field('stateHidden', 'an integer >= 1', posInt().default(64),
+      'width of the 2-layer state MLP beside the conv stack'),
+    augment: field('augment', 'one of shift|none or null', z.enum(AUGMENTS).nullable().default(null),
+      'image augmentation (null: shift for image data, none otherwise)'),
+    augmentPad: field('augmentPad', 'an integer >= 0', int().min(0).default(4), 'random shift range in pixels'),
+    encoderGrad: field('encoderGrad', 'one of critic|vae|both|frozen', z.enum(ENCODER_GRAD).default('critic'),
+      'which optimizer group owns the encoder: critic (value loss only), vae (historical defect), both, frozen'),
+    policyFeatures: field('policyFeatures', 'one of online|target', z.enum(POLICY_FEATURES).default('online'),
+      'encoder whose (detached) features the VAE and actor read'),
+    logEvery: field('logEvery', 'an integer >= 1', posInt().default(1000), 'metrics.csv row every N steps'),
+    saveEvery: field('saveEvery', 'an integer >= 0', int().min(0).default(50_000),
+      'checkpoint every N steps (0: only at the end)'),
+    layout: field('layout', 'one of d4rl|minari|robomimic|d3rlpy or null', z.enum(LAYOUTS).nullable().default(null),
+      'dataset layout (null: detect)'),
+    imageKeys: field('imageKeys', 'a list of dataset keys or null', z.array(z.string().min(1)).nullable().default(null),
+      'image views, stacked on channels in this order (null: every image key)'),
+    stateKeys: field('stateKeys', 'a list of dataset keys or null', z.array(z.string().min(1)).nullable().default(null),
+      'state vectors, concatenated in this order (null: every vector key)'),
+    imageSize: field('imageSize', 'an integer >= 1 or null', posInt().nullable().default(null),
+      'resize views to N x N (null: keep)'),
+    validFraction: field('validFraction', 'a number in [0, 1)', z.number().min(0).lt(1).default(0.1),
+      'fraction of episodes held out for validation'),
+    rewardMode: field('rewardMode', 'one of max|antmaze|none', z.enum(REWARD_MODES).default('max'),
+      'reward normalisation: r/max r (official), antmaze (r*100), none'),
+    maxMemoryMB: field('maxMemoryMB', 'an integer >= 1 or null', posInt().nullable().default(null),
+      'load the dataset into memory up to this size, else read batches lazily (null: automatic)'),
+    evalEvery: field('evalEvery', 'an integer >= 0', int().min(0).default(0), 'evaluate every N steps (0: off)'),
+    evalEpisodes: field('evalEpisodes', 'an integer >= 1', posInt().default(10), 'episodes per evaluation'),
+  })
+  .strict();
+
+export type LapoConfig = z.output<typeof LapoConfigSchema>;
+export type LapoConfigInput = z.input<typeof LapoConfigSchema>;
+
+/** Every default (all keys but `dataset`, which has none). */
+export const configDefaults: Omit<LapoConfig, 'dataset'> = (() => {
+  const { dataset: _d, ...rest } = LapoConfigSchema.parse({ dataset: '-' });
+  return rest;
+})();
+
+export const CONFIG_KEYS: readonly string[] = Object.keys(LapoConfigSchema.shape);
+
+/** The description of a key (for --help and the README table). */
+export function describeKey(key: string): string {
+  const s = (LapoConfigSchema.shape as Record<string, z.ZodType>)[key];
+  return s?.description ?? '';
+}
+
+/** Validates a config object; throws LapoError('config') naming `source` and the first bad or unknown key. */
+export function parseConfig(obj: unknown, source: string): LapoConfig {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new LapoError('config', `${source}: expected a JSON object of config keys, found ${show(obj)}`);
+  }
+  const r = LapoConfigSchema.safeParse(obj);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    const near = closest(key, CONFIG_KEYS);
+    throw new LapoError(
+      'config',
+      `${source}: ${key}: expected a config key${near ? ` (did you mean ${near}?)` : ''}, found an unknown key`,
+    );
+  }
+  const key = String(issue.path[0] ?? '');
+  const value = (obj as Record<string, unknown>)[key];
+  throw new LapoError('config', `${source}: ${key}: expected ${EXPECTED[key] ?? issue.message}, found ${show(value)}`);
+}
+
+/** The config with the data-dependent nulls resolved, as written to config.json. */
+export interface ResolvedConfig extends LapoConfig {
+  batchSize: number;
+  latentDim: number;
+  augment: 'shift' | 'none';
+}
+
+export function resolveConfig(cfg: LapoConfig, data: { hasImages: boolean; actionDim: number }): ResolvedConfig {
+  return {
+    ...cfg,
+    batchSize: cfg.batchSize ?? (data.hasImages ? DEFAULT_IMAGE_BATCH : DEFAULT_STATE_BATCH),
+    latentDim: cfg.latentDim ?? 2 * data.actionDim,
+    augment: cfg.augment ?? (data.hasImages ? 'shift' : 'none'),
+  };
+}
+
+/** Official LAPO batch for low-dimensional data. */
+export const DEFAULT_STATE_BATCH = 512;
+/** Image data: 64 (see readme-algorithm: PyTorch runs the bench model at 15.9 updates/s at 64, 5.4 at 256). */
+export const DEFAULT_IMAGE_BATCH = 64;
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(v);
+  }
+}
+
+function closest(key: string, keys: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  for (const k of keys) {
+    const d = editDistance(norm(key), norm(k));
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
