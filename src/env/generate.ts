@@ -1,0 +1,197 @@
+// `lapo dataset generate`: rolls out a behaviour policy in a maze task and writes the episodes in D4RL's flat
+// layout (d4rl/offline_env.py get_dataset; the dict-observation form used by image datasets):
+//   observations/image [N,S,S,3] uint8   the frame seen before each action (the goal is drawn here)
+//   observations/state [N,4] float32     x, y, vx, vy (no goal)
+//   actions [N,2] float32, rewards [N] float32
+//   terminals [N] float32                1 where the step reached the goal (no bootstrapping past it)
+//   timeouts [N] float32                 1 where the time limit ended the episode
+//   infos/goal [N,2] float32             the goal position (D4RL's maze2d keeps it there too; not an observation)
+//   infos/behaviour [N] int32            which behaviour component acted (names in attribute behaviour_names)
+// As in D4RL, the next observation of row i is row i+1 of the same episode; the last row of an episode has none.
+// Root attributes name the task, its version, the policy and the reference returns, so `lapo eval` can run the
+// task and report normalised scores from the dataset alone.
+import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import { LapoError } from '../errors.js';
+import { ACTION_DIM, MazeEnv, STATE_DIM, STATE_LABELS } from './maze-env.js';
+import { parseBehaviour } from './policies.js';
+import { normalizedScore, referenceReturns, summarise } from './reference.js';
+import { episodeSeeds, runBehaviourEpisode } from './rollout.js';
+import { parseTaskId } from './tasks.js';
+import { StreamingH5Writer, type AttrValue, type ColumnSpec } from './write-dataset.js';
+
+export interface GenerateOptions {
+  task: string;
+  policy: string;
+  episodes: number;
+  imageSize: number;
+  seed: number;
+  out: string;
+  /** gzip level 1–9 for every column, 0 = uncompressed (fastest to train from). */
+  gzip?: number;
+  /** Draw a progress bar on stderr (default: when stderr is a TTY). */
+  progress?: boolean;
+}
+
+export interface GenerateResult {
+  file: string;
+  task: string;
+  episodes: number;
+  transitions: number;
+  returnMean: number;
+  returnStd: number;
+  successRate: number;
+  normalizedScore: number;
+  /** Episodes per behaviour component. */
+  componentCounts: Record<string, number>;
+  seconds: number;
+}
+
+/** Episodes are buffered and appended in blocks of about this many image bytes. */
+const FLUSH_BYTES = 32 << 20;
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../package.json') as { version: string };
+
+class Buffers {
+  image: Uint8Array[] = [];
+  state: number[] = [];
+  action: number[] = [];
+  reward: number[] = [];
+  terminal: number[] = [];
+  timeout: number[] = [];
+  goal: number[] = [];
+  behaviour: number[] = [];
+  rows = 0;
+}
+
+export async function generateDataset(opts: GenerateOptions): Promise<GenerateResult> {
+  const started = performance.now();
+  const task = parseTaskId(opts.task);
+  const behaviour = parseBehaviour(opts.policy);
+  if (!Number.isInteger(opts.episodes) || opts.episodes < 1) throw new LapoError('usage', `--episodes: expected an integer >= 1, found ${opts.episodes}`);
+  const env = new MazeEnv(task, { imageSize: opts.imageSize });
+  const S = env.imageSize;
+  const ref = referenceReturns(task);
+  const columns: ColumnSpec[] = [
+    { name: 'observations/image', dtype: '<B', rowShape: [S, S, 3] },
+    { name: 'observations/state', dtype: '<f', rowShape: [STATE_DIM] },
+    { name: 'actions', dtype: '<f', rowShape: [ACTION_DIM] },
+    { name: 'rewards', dtype: '<f', rowShape: [] },
+    { name: 'terminals', dtype: '<f', rowShape: [] },
+    { name: 'timeouts', dtype: '<f', rowShape: [] },
+    { name: 'infos/goal', dtype: '<f', rowShape: [2] },
+    { name: 'infos/behaviour', dtype: '<i', rowShape: [] },
+  ];
+  const writer = await StreamingH5Writer.open(opts.out, columns, { gzip: opts.gzip ?? 0 });
+  const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'generate |{bar}| {value}/{total} episodes | {steps} steps | {eta_formatted} left', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  const returns: number[] = [];
+  const successes: boolean[] = [];
+  const lengths: number[] = [];
+  const counts = new Array<number>(behaviour.components.length).fill(0);
+  try {
+    bar?.start(opts.episodes, 0, { steps: 0 });
+    let buf = new Buffers();
+    const seeds = episodeSeeds(opts.seed, opts.episodes);
+    for (let i = 0; i < seeds.length; i++) {
+      const e = runBehaviourEpisode(env, behaviour, seeds[i], {
+        before(en, a) {
+          buf.image.push(en.render());
+          buf.state.push(en.x, en.y, en.vx, en.vy);
+          buf.action.push(Math.max(-1, Math.min(1, a[0])), Math.max(-1, Math.min(1, a[1])));
+          buf.goal.push(en.goalX, en.goalY);
+          buf.rows++;
+        },
+        after(_en, r) {
+          buf.reward.push(r.reward);
+          buf.terminal.push(r.terminal ? 1 : 0);
+          buf.timeout.push(r.timeout ? 1 : 0);
+        },
+      });
+      for (let k = 0; k < e.length; k++) buf.behaviour.push(e.component);
+      returns.push(e.ret);
+      successes.push(e.success);
+      lengths.push(e.length);
+      counts[e.component]++;
+      if (buf.rows * S * S * 3 >= FLUSH_BYTES || i === seeds.length - 1) {
+        flush(writer, buf, S);
+        buf = new Buffers();
+        // Let a pending Ctrl-C run its handler between blocks.
+        await new Promise((r) => setImmediate(r));
+        if (interrupted) throw new LapoError('interrupted', `dataset generate: interrupted after ${i + 1} episodes; ${opts.out} was not written`);
+      }
+      bar?.update(i + 1, { steps: writer.rows + buf.rows });
+    }
+    const stats = summarise(returns, successes, lengths);
+    const componentCounts: Record<string, number> = {};
+    behaviour.components.forEach((c, k) => (componentCounts[c.name] = (componentCounts[c.name] ?? 0) + counts[k]));
+    const score = normalizedScore(task, stats.returnMean);
+    const attrs: Record<string, AttrValue> = {
+      generator: `lapo ${pkg.version} dataset generate`,
+      task: task.id,
+      task_version: task.version,
+      layout: task.layout,
+      reward_type: task.reward,
+      max_episode_steps: task.maxSteps,
+      image_size: S,
+      state_labels: STATE_LABELS.join(','),
+      policy: behaviour.spec,
+      behaviour_names: JSON.stringify(behaviour.components.map((c) => c.name)),
+      behaviour_weights: JSON.stringify(behaviour.weights),
+      episodes: opts.episodes,
+      seed: opts.seed,
+      ref_random_return: ref.random.returnMean,
+      ref_expert_return: ref.expert.returnMean,
+      ref_episodes: ref.episodes,
+      ref_seed: ref.seed,
+      data_return_mean: stats.returnMean,
+      data_success_rate: stats.successRate,
+      data_normalized_score: score,
+    };
+    writer.commit(attrs);
+    return {
+      file: writer.path,
+      task: task.id,
+      episodes: opts.episodes,
+      transitions: lengths.reduce((a, b) => a + b, 0),
+      returnMean: stats.returnMean,
+      returnStd: stats.returnStd,
+      successRate: stats.successRate,
+      normalizedScore: score,
+      componentCounts,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    writer.abort();
+    throw e;
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function flush(writer: StreamingH5Writer, b: Buffers, S: number): void {
+  const images = new Uint8Array(b.rows * S * S * 3);
+  b.image.forEach((img, k) => images.set(img, k * S * S * 3));
+  writer.append(b.rows, {
+    'observations/image': images,
+    'observations/state': Float32Array.from(b.state),
+    actions: Float32Array.from(b.action),
+    rewards: Float32Array.from(b.reward),
+    terminals: Float32Array.from(b.terminal),
+    timeouts: Float32Array.from(b.timeout),
+    'infos/goal': Float32Array.from(b.goal),
+    'infos/behaviour': Int32Array.from(b.behaviour),
+  });
+}
