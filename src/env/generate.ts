@@ -18,7 +18,22 @@ import { parseBehaviour } from './policies.js';
 import { normalizedScore, referenceReturns, summarise } from './reference.js';
 import { episodeSeeds, runBehaviourEpisode } from './rollout.js';
 import { parseTaskId } from './tasks.js';
-import { StreamingH5Writer, type AttrValue, type ColumnSpec } from './write-dataset.js';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { H5Writer, type AttrValue } from '../data/h5-write.js';
+
+// h5wasm dtype letters: f = float32, B = uint8, i = int32.
+interface ColumnSpec {
+  name: string;
+  dtype: '<f' | '<B' | '<i';
+  rowShape: number[];
+}
+
+/** Rows per chunk so that one chunk holds about 512 KiB (a minibatch of 64-px images spans ~2 chunks). */
+export function chunkRowsFor(col: ColumnSpec): number {
+  const bytes = (col.dtype === '<B' ? 1 : 4) * col.rowShape.reduce((a, b) => a * b, 1);
+  return Math.max(1, Math.min(65536, Math.floor((1 << 19) / bytes)));
+}
 
 export interface GenerateOptions {
   task: string;
@@ -83,7 +98,9 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
     { name: 'infos/goal', dtype: '<f', rowShape: [2] },
     { name: 'infos/behaviour', dtype: '<i', rowShape: [] },
   ];
-  const writer = await StreamingH5Writer.open(opts.out, columns, { gzip: opts.gzip ?? 0 });
+  mkdirSync(dirname(resolve(opts.out)), { recursive: true });
+  const writer = await H5Writer.create(opts.out);
+  let rowsWritten = 0;
   const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -101,6 +118,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   const lengths: number[] = [];
   const counts = new Array<number>(behaviour.components.length).fill(0);
   try {
+    for (const col of columns) writer.extendable(col.name, col.rowShape, col.dtype, { chunkRows: chunkRowsFor(col), gzip: opts.gzip || undefined });
     bar?.start(opts.episodes, 0, { steps: 0 });
     let buf = new Buffers();
     const seeds = episodeSeeds(opts.seed, opts.episodes);
@@ -126,12 +144,13 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       counts[e.component]++;
       if (buf.rows * S * S * 3 >= FLUSH_BYTES || i === seeds.length - 1) {
         flush(writer, buf, S);
+        rowsWritten += buf.rows;
         buf = new Buffers();
         // Let a pending Ctrl-C run its handler between blocks.
         await new Promise((r) => setImmediate(r));
         if (interrupted) throw new LapoError('interrupted', `dataset generate: interrupted after ${i + 1} episodes; ${opts.out} was not written`);
       }
-      bar?.update(i + 1, { steps: writer.rows + buf.rows });
+      bar?.update(i + 1, { steps: rowsWritten + buf.rows });
     }
     const stats = summarise(returns, successes, lengths);
     const componentCounts: Record<string, number> = {};
@@ -159,9 +178,10 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       data_success_rate: stats.successRate,
       data_normalized_score: score,
     };
-    writer.commit(attrs);
+    for (const [k, v] of Object.entries(attrs)) writer.attr('/', k, v);
+    writer.commit();
     return {
-      file: writer.path,
+      file: resolve(opts.out),
       task: task.id,
       episodes: opts.episodes,
       transitions: lengths.reduce((a, b) => a + b, 0),
@@ -181,17 +201,15 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   }
 }
 
-function flush(writer: StreamingH5Writer, b: Buffers, S: number): void {
+function flush(writer: H5Writer, b: Buffers, S: number): void {
   const images = new Uint8Array(b.rows * S * S * 3);
   b.image.forEach((img, k) => images.set(img, k * S * S * 3));
-  writer.append(b.rows, {
-    'observations/image': images,
-    'observations/state': Float32Array.from(b.state),
-    actions: Float32Array.from(b.action),
-    rewards: Float32Array.from(b.reward),
-    terminals: Float32Array.from(b.terminal),
-    timeouts: Float32Array.from(b.timeout),
-    'infos/goal': Float32Array.from(b.goal),
-    'infos/behaviour': Int32Array.from(b.behaviour),
-  });
+  writer.append('observations/image', images);
+  writer.append('observations/state', Float32Array.from(b.state));
+  writer.append('actions', Float32Array.from(b.action));
+  writer.append('rewards', Float32Array.from(b.reward));
+  writer.append('terminals', Float32Array.from(b.terminal));
+  writer.append('timeouts', Float32Array.from(b.timeout));
+  writer.append('infos/goal', Float32Array.from(b.goal));
+  writer.append('infos/behaviour', Int32Array.from(b.behaviour));
 }
