@@ -81,7 +81,7 @@ export class MazeEnv {
   }
 
   /** The state vector [x, y, vx, vy] — the goal is deliberately absent. */
-  state(out = new Float32Array(STATE_DIM)): Float32Array {
+  state(out: Float32Array = new Float32Array(STATE_DIM)): Float32Array {
     out[0] = this.x;
     out[1] = this.y;
     out[2] = this.vx;
