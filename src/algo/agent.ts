@@ -1,0 +1,296 @@
+// LapoAgent: the LAPO networks, their optimizer groups and the noise generator behind a host-side API that takes
+// HostBatch and returns plain numbers. One step = one official LAPO iteration (lapo-step.ts) inside one tf.tidy,
+// one read-back of the stacked metrics. The trainer, checkpoints, eval and diagnostics use only this class.
+import { tf } from '../backend/tf.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { LapoError } from '../errors.js';
+import { stateDim, totalChannels, type HostBatch, type ObsSpec } from '../data/types.js';
+import type { Observation } from '../nn/encoder.js';
+import type { NamedVariable } from '../nn/module.js';
+import type { LapoConfig } from './config.js';
+import { buildGroups, checkGroups, GROUP_NAMES, type Groups } from './groups.js';
+import { lapoIteration, type StepInputs } from './lapo-step.js';
+import { toMetrics, type StepMetrics } from './metrics.js';
+import { buildNets, disposeNets, makeHyperTensors, modelVariables, type LapoModel } from './model.js';
+
+export type { StepMetrics } from './metrics.js';
+
+/** Raw N(0,1) draws of one step, row-major [B, latentDim] each. */
+export interface StepNoise {
+  targetLatentNoise: Float32Array;
+  vaeEps: Float32Array;
+}
+
+export interface AgentDims {
+  spec: ObsSpec;
+  actionDim: number;
+  /** Bounds of the V target (NormStats.minV / maxV, as the official main_d4rl.py computes them). */
+  minV: number;
+  maxV: number;
+}
+
+export interface StepOptions {
+  noise?: StepNoise;
+  /** Fill the enc_grad_norm_* / enc_conv1_grad_norm / delta_* columns (extra cost; NaN otherwise). */
+  measure?: boolean;
+}
+
+export interface Evaluation {
+  q1: Float32Array;
+  q2: Float32Array;
+  v: Float32Array;
+  action: Float32Array;
+  recon: Float32Array;
+}
+
+export class LapoAgent {
+  readonly model: LapoModel;
+  readonly groups: Groups;
+  readonly dims: AgentDims;
+  readonly latentDim: number;
+  private readonly rng: Rng;
+  private readonly variables: Map<string, tf.Variable>;
+
+  private constructor(model: LapoModel, groups: Groups, dims: AgentDims, latentDim: number, rng: Rng) {
+    this.model = model;
+    this.groups = groups;
+    this.dims = dims;
+    this.latentDim = latentDim;
+    this.rng = rng;
+    this.variables = new Map(modelVariables(model));
+  }
+
+  /** Builds the networks (PyTorch-default init from `seed`), targets as copies, and the checked groups. */
+  static create(dims: AgentDims, cfg: LapoConfig, seed: number): LapoAgent {
+    const latentDim = cfg.latentDim ?? 2 * dims.actionDim;
+    const hp = {
+      discount: cfg.discount,
+      tau: cfg.tau,
+      expectile: cfg.expectile,
+      klBeta: cfg.klBeta,
+      maxLatentAction: cfg.maxLatentAction,
+      doubleqMin: cfg.doubleqMin,
+      minV: dims.minV,
+      maxV: dims.maxV,
+    };
+    const c = makeHyperTensors(hp);
+    const rng = new Rng(seed);
+    const { online, target } = buildNets(
+      {
+        encoder: {
+          imageSize: dims.spec.imageSize,
+          channels: totalChannels(dims.spec),
+          stateDim: stateDim(dims.spec),
+          convChannels: cfg.convChannels,
+          convStrides: cfg.convStrides,
+          stateHidden: cfg.stateHidden,
+          featureDim: cfg.featureDim,
+        },
+        actionDim: dims.actionDim,
+        latentDim,
+        hidden: cfg.hidden,
+      },
+      c,
+      cfg.encoderGrad,
+      rng,
+    );
+    const model: LapoModel = { online, target, hp, c, encoderGrad: cfg.encoderGrad, policyFeatures: cfg.policyFeatures };
+    const groups = buildGroups(online, cfg);
+    const agent = new LapoAgent(model, groups, dims, latentDim, rng.fork());
+    checkGroups(groups, agent.trainableVariables(), cfg.encoderGrad);
+    return agent;
+  }
+
+  /** One critic → VAE → actor iteration plus soft updates; returns the metrics.csv numbers of this step. */
+  step(batch: HostBatch, opts: StepOptions = {}): StepMetrics {
+    return this.stepDetailed(batch, opts).metrics;
+  }
+
+  /** step() that can also return the step's advantage A [B] (tests, diagnostics). */
+  stepDetailed(batch: HostBatch, opts: StepOptions & { advantage?: boolean } = {}): {
+    metrics: StepMetrics;
+    advantage: Float32Array | null;
+  } {
+    const measure = opts.measure ?? false;
+    const noise = opts.noise ?? this.drawNoise(batch.size);
+    const r = tf.tidy(() => {
+      const inp = this.stepInputs(batch, noise);
+      const it = lapoIteration(this.model, this.groups, inp, { measure, keepAdvantage: opts.advantage ?? false });
+      return it.advantage ? [it.values, it.advantage] : [it.values];
+    });
+    // One read-back per step: the stacked scalars (and the advantage only when asked for).
+    const data = r[0].dataSync();
+    const advantage = r.length > 1 ? (r[1].dataSync() as Float32Array) : null;
+    tf.dispose(r);
+    return { metrics: toMetrics(data, measure), advantage };
+  }
+
+  /** The step's raw draws, from the agent's own generator (target-latent noise first, then VAE ε). */
+  drawNoise(batchSize: number): StepNoise {
+    const n = batchSize * this.latentDim;
+    const targetLatentNoise = this.rng.normals(new Float32Array(n));
+    const vaeEps = this.rng.normals(new Float32Array(n));
+    return { targetLatentNoise, vaeEps };
+  }
+
+  /** Normalised policy actions [B, actionDim]: decᵗ(f, actor(f)), as the official select_action. */
+  act(batch: HostBatch): Float32Array {
+    const out = tf.tidy(() => this.policyAction(this.policyFeatures(this.observation(batch, false))));
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return data;
+  }
+
+  /**
+   * Critic and VAE read-outs for evaluation, normalised units: Q1, Q2 at the batch's actions, V, the policy
+   * action, and the VAE's reconstruction of the batch's actions from the posterior mean (no sampling).
+   */
+  evaluate(batch: HostBatch): Evaluation {
+    const outs = tf.tidy(() => {
+      const o = this.model.online;
+      const f = o.encoder.apply(this.observation(batch, false));
+      const action = tf.tensor2d(batch.action, [batch.size, this.dims.actionDim]);
+      const [q1, q2] = o.critic.qs(f, action);
+      const v = o.critic.value(f);
+      const { mean } = o.vae.encode(f, action);
+      const recon = o.vae.decode(f, mean);
+      const pi = this.policyAction(this.policyFeatures(this.observation(batch, false)));
+      return [q1, q2, v, pi, recon];
+    });
+    const [q1, q2, v, action, recon] = outs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outs);
+    return { q1, q2, v, action, recon };
+  }
+
+  /** Every variable, targets included, by stable name ('encoder/conv1/kernel', 'target/critic/q1/l1/kernel'). */
+  namedVariables(): Map<string, tf.Variable> {
+    return new Map(this.variables);
+  }
+
+  /** Trainable variables (the online networks; the encoder only when not frozen). */
+  trainableVariables(): NamedVariable[] {
+    return [...this.variables].filter(([, v]) => v.trainable);
+  }
+
+  /** Assigns saved values to every variable; throws LapoError('checkpoint') naming a missing or mis-shaped one. */
+  setVariables(values: Map<string, tf.Tensor | Float32Array>, source = 'checkpoint'): void {
+    for (const [name, v] of this.variables) {
+      const val = values.get(name);
+      if (val === undefined) throw new LapoError('checkpoint', `${source}: ${name}: missing`);
+      const size = val instanceof Float32Array ? val.length : val.size;
+      if (size !== v.size || (!(val instanceof Float32Array) && val.shape.join(',') !== v.shape.join(','))) {
+        const found = val instanceof Float32Array ? `${size} values` : `[${val.shape.join(',')}]`;
+        throw new LapoError('checkpoint', `${source}: ${name}: expected [${v.shape.join(',')}], found ${found}`);
+      }
+    }
+    tf.tidy(() => {
+      for (const [name, v] of this.variables) {
+        const val = values.get(name)!;
+        v.assign(val instanceof Float32Array ? tf.tensor(val, v.shape) : tf.reshape(tf.cast(val, 'float32'), v.shape));
+      }
+    });
+  }
+
+  /** Copies of every optimizer's state, keyed `<group>/<param>/{exp_avg,exp_avg_sq,step}`; the caller disposes. */
+  optimizerState(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const g of GROUP_NAMES) {
+      for (const [k, t] of this.groups[g].optimizer.getState()) out.set(`${g}/${k}`, t);
+    }
+    return out;
+  }
+
+  loadOptimizerState(state: Map<string, tf.Tensor>, source = 'checkpoint'): void {
+    for (const g of GROUP_NAMES) {
+      const prefix = `${g}/`;
+      const sub = new Map<string, tf.Tensor>();
+      for (const [k, t] of state) if (k.startsWith(prefix)) sub.set(k.slice(prefix.length), t);
+      try {
+        this.groups[g].optimizer.setState(sub);
+      } catch (e) {
+        throw new LapoError('checkpoint', `${source}: ${g} optimizer: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  rngState(): RngState {
+    return this.rng.getState();
+  }
+
+  setRngState(state: RngState): void {
+    this.rng.setState(state);
+  }
+
+  /** Encoder layer names in forward order, the first conv layer first ('encoder/conv1', ...); [] when identity. */
+  encoderLayers(): string[] {
+    return this.model.online.encoder.layerNames().map((n) => `encoder/${n}`);
+  }
+
+  dispose(): void {
+    disposeNets(this.model.online);
+    disposeNets(this.model.target);
+    for (const g of GROUP_NAMES) this.groups[g].optimizer.dispose();
+    tf.dispose(Object.values(this.model.c));
+  }
+
+  // ---- host batch -> tensors ------------------------------------------------------------------------------------
+
+  private stepInputs(batch: HostBatch, noise: StepNoise): StepInputs {
+    const b = batch.size;
+    const a = this.dims.actionDim;
+    const l = this.latentDim;
+    expectLength('action', batch.action, b * a);
+    expectLength('reward', batch.reward, b);
+    expectLength('notDone', batch.notDone, b);
+    expectLength('noise.targetLatentNoise', noise.targetLatentNoise, b * l);
+    expectLength('noise.vaeEps', noise.vaeEps, b * l);
+    return {
+      obs: this.observation(batch, false),
+      nextObs: this.observation(batch, true),
+      action: tf.tensor2d(batch.action, [b, a]),
+      reward: tf.tensor2d(batch.reward, [b, 1]),
+      notDone: tf.tensor2d(batch.notDone, [b, 1]),
+      targetNoise: tf.tensor2d(noise.targetLatentNoise, [b, l]),
+      vaeEps: tf.tensor2d(noise.vaeEps, [b, l]),
+    };
+  }
+
+  /** uint8 NHWC views -> float [0,1] (converted here, on the host, in one pass); state as is. */
+  private observation(batch: HostBatch, next: boolean): Observation {
+    const spec = this.dims.spec;
+    const b = batch.size;
+    const sd = stateDim(spec);
+    let image: tf.Tensor4D | null = null;
+    let state: tf.Tensor2D | null = null;
+    if (spec.imageSize) {
+      const src = next ? batch.nextImage : batch.image;
+      const [h, w] = spec.imageSize;
+      const c = totalChannels(spec);
+      if (!src) throw new Error(`LapoAgent: batch has no ${next ? 'nextImage' : 'image'}`);
+      expectLength(next ? 'nextImage' : 'image', src, b * h * w * c);
+      const f = new Float32Array(src.length);
+      for (let i = 0; i < src.length; i++) f[i] = src[i] / 255;
+      image = tf.tensor4d(f, [b, h, w, c]);
+    }
+    if (sd > 0) {
+      const src = next ? batch.nextState : batch.state;
+      if (!src) throw new Error(`LapoAgent: batch has no ${next ? 'nextState' : 'state'}`);
+      expectLength(next ? 'nextState' : 'state', src, b * sd);
+      state = tf.tensor2d(src, [b, sd]);
+    }
+    return { image, state };
+  }
+
+  private policyFeatures(obs: Observation): tf.Tensor2D {
+    const enc = this.model.policyFeatures === 'target' ? this.model.target.encoder : this.model.online.encoder;
+    return enc.apply(obs);
+  }
+
+  private policyAction(f: tf.Tensor2D): tf.Tensor2D {
+    return this.model.target.vae.decode(f, this.model.online.actor.apply(f));
+  }
+}
+
+function expectLength(what: string, arr: ArrayLike<number>, n: number): void {
+  if (arr.length !== n) throw new Error(`LapoAgent: ${what} has ${arr.length} values, expected ${n}`);
+}
