@@ -1,8 +1,10 @@
 // The point-mass maze environment. Dynamics per step (cell units, y downwards):
 //   a ← clip(action, −1, 1);  v ← damping·v + accel·a;  x ← x + vx, then y ← y + vy,
 // each axis moved separately and stopped at the wall it runs into (that axis' velocity becomes 0), so the mass
-// slides along walls. Rewards: sparse = 1 on reaching the goal; dense = exp(−‖p − g‖) − 1, D4RL's dense maze2d
-// reward shifted by −1 so that every step before the goal costs something and finishing early never pays less.
+// slides along walls. Rewards: sparse = 1 on reaching the goal, else 0; dense = exp(−‖p − g‖) − 1 (D4RL's dense
+// maze2d reward shifted by −1, so every step before the goal costs something and finishing early never pays less)
+// and 0 on the step that reaches the goal. That last 0 keeps the largest reward of a dense dataset at 0, so LAPO's
+// value bounds [r_min, r_max]/(1 − γ) (official main_d4rl.py) contain every true value, down to the terminal step.
 // Reaching the goal (‖p − g‖ < goalRadius) ends the episode as a real terminal; the time limit ends it as a
 // timeout. Observations: state = [x, y, vx, vy] (float32), image = top-down RGB with the goal drawn in it.
 // Everything is plain float64 arithmetic on the host and the start/goal draw uses the seeded Rng, so an episode
@@ -115,7 +117,8 @@ export class MazeEnv {
     this.t++;
     const d = this.goalDistance();
     const success = d < PHYSICS.goalRadius;
-    const reward = this.task.reward === 'sparse' ? (success ? 1 : 0) : Math.exp(-d) - 1;
+    const dense = success ? 0 : Math.exp(-d) - 1;
+    const reward = this.task.reward === 'sparse' ? (success ? 1 : 0) : dense;
     const timeout = !success && this.t >= this.task.maxSteps;
     this.done = success || timeout;
     return { reward, terminal: success, timeout, success };

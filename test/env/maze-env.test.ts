@@ -100,7 +100,10 @@ test('rewards, terminals and time limits follow the documented rules', () => {
         assert.equal(last.terminal, last.success);
         if (last.timeout) assert.equal(rewards.length, task.maxSteps);
         if (task.reward === 'sparse') assert.deepEqual(rewards, rewards.map((_, i) => (last.success && i === rewards.length - 1 ? 1 : 0)));
-        else assert.ok(rewards.every((r) => r <= 0 && r > -1));
+        else {
+          assert.ok(rewards.every((r) => r <= 0 && r > -1));
+          if (last.success) assert.equal(rewards[rewards.length - 1], 0, 'reaching the goal costs nothing');
+        }
       }
     }
   }
