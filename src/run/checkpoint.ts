@@ -21,7 +21,7 @@ import { toHost, packBlob, unpackBlob, fromHost, type BlobManifest, type HostTen
 export interface Checkpointable {
   namedVariables(): Map<string, tf.Variable>;
   optimizerState(): Map<string, tf.Tensor>;
-  loadOptimizerState(state: Map<string, tf.Tensor>): void;
+  loadOptimizerState(state: Map<string, tf.Tensor>, source?: string): void;
   rngState(): unknown;
   setRngState(state: never): void;
 }
@@ -55,6 +55,17 @@ export interface LoadedCheckpoint {
   optimizer: Map<string, HostTensor>;
 }
 
+/** Thrown by saveCheckpoint instead of writing weights that are NaN or infinite. */
+export class NonFiniteWeightError extends LapoError {
+  constructor(
+    readonly weight: string,
+    readonly value: number,
+    readonly step: number,
+  ) {
+    super('runtime', `non-finite weight ${weight} (${value}) at step ${step}; the checkpoint was not written`);
+  }
+}
+
 export const CHECKPOINT_FILE = 'checkpoint.json';
 
 export function checkpointDirName(step: number): string {
@@ -64,8 +75,19 @@ export function checkpointDirName(step: number): string {
 /** Writes one checkpoint folder atomically. Resolves once every byte is on disk and renamed. */
 export async function saveCheckpoint(dir: string, agent: Checkpointable, extra: CheckpointExtra): Promise<string> {
   const weights = await toHost(agent.namedVariables() as Map<string, tf.Tensor>);
+  // A diverged weight must never overwrite the last good checkpoint (losses lag the update by one step).
+  for (const [name, t] of weights) {
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new NonFiniteWeightError(name, t.data[bad], extra.step);
+  }
+  // optimizerState() hands out copies (the agent keeps its own); we dispose them once read back.
   const optState = agent.optimizerState();
-  const optimizer = await toHost(optState);
+  let optimizer: Map<string, HostTensor>;
+  try {
+    optimizer = await toHost(optState);
+  } finally {
+    for (const t of optState.values()) t.dispose();
+  }
   const w = packBlob('weights.bin', weights);
   const o = packBlob('optimizer.bin', optimizer);
   const { samplerRng, augmentRng, ...rest } = extra;
@@ -176,16 +198,20 @@ export function applyCheckpoint(agent: Checkpointable, ckpt: LoadedCheckpoint, o
   if (opts.optimizer === false) return;
   const current = agent.optimizerState();
   const optWhere = join(ckpt.dir, 'optimizer.bin');
-  for (const [name, t] of ckpt.optimizer) {
-    const cur = current.get(name);
-    if (cur && !sameShape(cur.shape, t.shape)) {
-      throw new LapoError('checkpoint', `${optWhere}: ${name}: expected ${fmtShape(cur.shape)}, found ${fmtShape(t.shape)}`);
+  try {
+    for (const [name, t] of ckpt.optimizer) {
+      const cur = current.get(name);
+      if (cur && !sameShape(cur.shape, t.shape)) {
+        throw new LapoError('checkpoint', `${optWhere}: ${name}: expected ${fmtShape(cur.shape)}, found ${fmtShape(t.shape)}`);
+      }
     }
+  } finally {
+    for (const t of current.values()) t.dispose();
   }
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, t] of ckpt.optimizer) tensors.set(name, fromHost(t));
   try {
-    agent.loadOptimizerState(tensors);
+    agent.loadOptimizerState(tensors, optWhere);
   } finally {
     // The agent copies what it keeps (it owns its optimizer state); these host-built tensors are ours.
     for (const t of tensors.values()) t.dispose();

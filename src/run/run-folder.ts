@@ -4,7 +4,6 @@
 import { createReadStream, existsSync, readFileSync, statSync, promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -92,17 +91,33 @@ export function gitState(root = PACKAGE_ROOT): { commit: string | null; dirty: b
   }
 }
 
-export function versions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
-  const ver = (pkg: string): string => {
-    try {
-      return (require(`${pkg}/package.json`) as { version: string }).version;
-    } catch {
-      return 'unknown';
+/** Version of an installed package, found by walking up from the module it resolves to (exports-safe). */
+function packageVersion(pkg: string, entry: string): string {
+  try {
+    let dir = dirname(fileURLToPath(import.meta.resolve(entry)));
+    for (let i = 0; i < 6; i++) {
+      const f = join(dir, 'package.json');
+      if (existsSync(f)) {
+        const j = JSON.parse(readFileSync(f, 'utf8')) as { name?: string; version?: string };
+        if (j.name === pkg && j.version) return j.version;
+      }
+      dir = dirname(dir);
     }
-  };
+  } catch {
+    /* not installed */
+  }
+  return 'unknown';
+}
+
+export function versions(): Record<string, string> {
   const own = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-  return { lapo: own.version, node: process.versions.node, tfjs: tf.version_core, h5wasm: ver('h5wasm') };
+  return {
+    lapo: own.version,
+    node: process.versions.node,
+    tfjs: tf.version_core,
+    h5wasm: packageVersion('h5wasm', 'h5wasm/node'),
+    zod: packageVersion('zod', 'zod'),
+  };
 }
 
 export function hostInfo(): RunMeta['host'] {

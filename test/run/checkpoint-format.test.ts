@@ -28,7 +28,7 @@ class Holder implements Checkpointable {
     this.rng = new Rng(seed + 100);
   }
   namedVariables() { return this.vars; }
-  optimizerState() { return this.opt as Map<string, tf.Tensor>; }
+  optimizerState() { return new Map([...this.opt].map(([k, v]) => [k, v.clone()] as [string, tf.Tensor])); }
   loadOptimizerState(m: Map<string, tf.Tensor>) { for (const [k, t] of m) this.opt.get(k)!.assign(t); }
   rngState() { return this.rng.getState(); }
   setRngState(s: never) { this.rng.setState(s); }

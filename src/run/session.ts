@@ -1,0 +1,235 @@
+// Everything the training loop needs before step 1, for a new run or a resumed one: the validated config, the
+// dataset, the agent (fresh, or restored bit-for-bit from a checkpoint), the sampler and augmentation RNGs, the
+// run folder with config.json and meta.json written, and the CSV logs opened (on resume, cut back to the
+// checkpoint's step so the files end up as a straight run writes them).
+import { dirname } from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
+import { LapoAgent } from '../algo/agent.js';
+import { loadDataset, type LoadOptions } from '../data/load.js';
+import type { TransitionDataset } from '../data/types.js';
+import type { BackendInfo } from '../backend/init.js';
+import { LapoError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import { writeJsonAtomic, removeStaleTemps } from './atomic.js';
+import { applyCheckpoint, listCheckpoints, loadCheckpoint, resolveCheckpointDir, type LoadedCheckpoint } from './checkpoint.js';
+import { EVAL_CSV_BASE_COLUMNS, GRADS_CSV_COLUMNS, METRICS_CSV_COLUMNS } from './columns.js';
+import { CsvLog } from './metrics-csv.js';
+import {
+  createRunFolder, datasetIdentity, datasetStem, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
+  writeMeta, type RunMeta,
+} from './run-folder.js';
+
+/** Config keys that may change on --resume (run length and bookkeeping); every other key is fixed by the run. */
+export const RESUME_MUTABLE_KEYS: readonly (keyof LapoConfig)[] = [
+  'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB',
+];
+
+export interface SessionOptions {
+  runsDir: string;
+  resume?: string;
+  resumeSource?: string;
+  backend: BackendInfo | null;
+  argv: string[];
+  runNameStem?: string;
+  /** Extra eval.csv columns (after step, episodes, return_mean, return_std, seed); null when no evaluator. */
+  evalColumns: readonly string[] | null;
+  gradsCsv: boolean;
+}
+
+export interface Session {
+  runDir: string;
+  cfg: ResolvedConfig;
+  meta: RunMeta;
+  dataset: TransitionDataset;
+  agent: LapoAgent;
+  samplerRng: Rng;
+  augmentRng: Rng;
+  /** Step of the checkpoint resumed from (0 for a new run). */
+  startStep: number;
+  /** Training seconds before this start (wall_s continues from here). */
+  wallBase: number;
+  metrics: CsvLog;
+  evalLog: CsvLog | null;
+  gradsLog: CsvLog | null;
+}
+
+/** Independent, seeded streams for batch sampling and augmentation (the agent draws its own noise). */
+export function trainerRngs(seed: number): { sampler: Rng; augment: Rng } {
+  const root = new Rng((seed ^ 0x6c61706f) >>> 0);
+  return { sampler: root.fork(), augment: root.fork() };
+}
+
+export function loadOptions(cfg: LapoConfig): LoadOptions {
+  const o: LoadOptions = {
+    validFraction: cfg.validFraction,
+    seed: cfg.seed,
+    rewardMode: cfg.rewardMode,
+    discount: cfg.discount,
+  };
+  if (cfg.layout !== null) o.layout = cfg.layout;
+  if (cfg.imageKeys !== null) o.imageKeys = cfg.imageKeys;
+  if (cfg.stateKeys !== null) o.stateKeys = cfg.stateKeys;
+  if (cfg.imageSize !== null) o.imageSize = cfg.imageSize;
+  if (cfg.maxMemoryMB !== null) o.maxMemoryMB = cfg.maxMemoryMB;
+  return o;
+}
+
+function agentFor(dataset: TransitionDataset, cfg: ResolvedConfig): LapoAgent {
+  const { spec, actionDim, stats } = dataset;
+  return LapoAgent.create({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, cfg, cfg.seed);
+}
+
+async function openLogs(runDir: string, opts: SessionOptions, cfg: ResolvedConfig, after: number | null) {
+  const p = runPaths(runDir);
+  // On resume keep the rows a straight run would have at this point: logged steps up to the checkpoint.
+  const keep = (every: number) => (after === null ? undefined : (s: number) => s <= after && every > 0 && s % every === 0);
+  const metrics = await CsvLog.open(p.metrics, METRICS_CSV_COLUMNS, { keepRow: keep(cfg.logEvery) });
+  const evalLog =
+    opts.evalColumns && cfg.evalEvery > 0
+      ? await CsvLog.open(p.eval, [...EVAL_CSV_BASE_COLUMNS, ...opts.evalColumns], { keepRow: keep(cfg.evalEvery) })
+      : null;
+  const gradsLog = opts.gradsCsv ? await CsvLog.open(p.grads, GRADS_CSV_COLUMNS, { keepRow: keep(cfg.logEvery) }) : null;
+  return { metrics, evalLog, gradsLog };
+}
+
+function startRecord(opts: SessionOptions, fromStep: number): RunMeta['starts'][number] {
+  return { at: new Date().toISOString(), fromStep, argv: opts.argv, backend: opts.backend?.name ?? null };
+}
+
+export async function newSession(config: LapoConfig, opts: SessionOptions): Promise<Session> {
+  const cfg0 = parseConfig(config, 'config');
+  const identity = await datasetIdentity(cfg0.dataset);
+  const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
+  try {
+    const resolved = resolveConfig(cfg0, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
+    const runName = cfg0.runName ?? defaultRunName(opts.runNameStem ?? datasetStem(cfg0.dataset), cfg0.seed);
+    const cfg: ResolvedConfig = { ...resolved, runName };
+    const agent = agentFor(dataset, cfg);
+    try {
+      const runDir = await createRunFolder(opts.runsDir, runName);
+      const p = runPaths(runDir);
+      await writeJsonAtomic(p.config, cfg);
+      const now = new Date().toISOString();
+      const meta: RunMeta = {
+        format: 'lapo-run',
+        version: 1,
+        name: runName,
+        status: 'running',
+        checkpointStep: 0,
+        steps: cfg.steps,
+        createdAt: now,
+        updatedAt: now,
+        message: null,
+        backend: opts.backend,
+        versions: versions(),
+        git: gitState(),
+        dataset: identity,
+        host: hostInfo(),
+        starts: [startRecord(opts, 0)],
+      };
+      await writeMeta(runDir, meta);
+      const logs = await openLogs(runDir, opts, cfg, null);
+      const { sampler, augment } = trainerRngs(cfg.seed);
+      return { runDir, cfg, meta, dataset, agent, samplerRng: sampler, augmentRng: augment, startStep: 0, wallBase: 0, ...logs };
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
+  } catch (e) {
+    dataset.close();
+    throw e;
+  }
+}
+
+/** The run folder of a run or checkpoint path (runs/x or runs/x/checkpoints/step_N). */
+function runDirOf(path: string, ckptDir: string): string {
+  return ckptDir === path ? dirname(dirname(ckptDir)) : path;
+}
+
+/** The checkpoint's config with the allowed overrides applied; a change to any other key is refused. */
+export function resumeConfig(base: Record<string, unknown>, overrides: Partial<LapoConfig>, source: string, ckptStep: number): ResolvedConfig {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined || RESUME_MUTABLE_KEYS.includes(key as keyof LapoConfig)) continue;
+    if (JSON.stringify(value) !== JSON.stringify(base[key])) {
+      throw new LapoError(
+        'config',
+        `${source}: ${key}: cannot change on --resume (the run has ${JSON.stringify(base[key])}, found ${JSON.stringify(value)})`,
+        `only ${RESUME_MUTABLE_KEYS.join(', ')} may change; start a new run for other settings`,
+      );
+    }
+  }
+  const cfg = parseConfig({ ...base, ...overrides }, source) as ResolvedConfig;
+  if (cfg.steps <= ckptStep) {
+    throw new LapoError(
+      'usage',
+      `--steps: expected more than the checkpoint's step ${ckptStep}, found ${cfg.steps}`,
+      `the run is at step ${ckptStep}; pass --steps N with N > ${ckptStep} to train further`,
+    );
+  }
+  return cfg;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function resumeSession(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }): Promise<Session> {
+  const ckptDir = resolveCheckpointDir(opts.resume);
+  const runDir = runDirOf(opts.resume, ckptDir);
+  const meta = readMeta(runDir);
+  const ckpt: LoadedCheckpoint = loadCheckpoint(ckptDir);
+  const m = ckpt.manifest;
+  const cfg = resumeConfig(m.config, overrides, opts.resumeSource ?? 'command line', m.step);
+  const identity = await datasetIdentity(cfg.dataset);
+  if (identity.sha256 !== meta.dataset.sha256) {
+    throw new LapoError(
+      'data',
+      `${cfg.dataset}: sha256 ${identity.sha256.slice(0, 12)}… differs from the run's dataset (${meta.dataset.sha256.slice(0, 12)}…, ${meta.dataset.path})`,
+      'resume needs the same dataset file; start a new run for different data',
+    );
+  }
+  const dataset = await loadDataset(cfg.dataset, loadOptions(cfg));
+  try {
+    if (!sameJson(dataset.spec, m.spec) || dataset.actionDim !== m.actionDim || !sameJson(dataset.stats, m.stats)) {
+      throw new LapoError('checkpoint', `${ckpt.dir}: the dataset now loads with other keys, sizes or statistics than when the checkpoint was written`);
+    }
+    const agent = agentFor(dataset, cfg);
+    try {
+      applyCheckpoint(agent, ckpt);
+      const p = runPaths(runDir);
+      await removeStaleTemps(runDir);
+      await removeStaleTemps(p.checkpoints);
+      // Resuming from an earlier checkpoint abandons the later ones (their CSV rows are cut too).
+      for (const c of listCheckpoints(runDir)) if (c.step > m.step) await fsp.rm(c.dir, { recursive: true, force: true });
+      await writeJsonAtomic(p.config, cfg);
+      meta.status = 'running';
+      meta.message = null;
+      meta.steps = cfg.steps;
+      meta.checkpointStep = m.step;
+      meta.dataset = identity;
+      meta.backend = opts.backend;
+      meta.starts.push(startRecord(opts, m.step));
+      await writeMeta(runDir, meta);
+      const logs = await openLogs(runDir, opts, cfg, m.step);
+      return {
+        runDir,
+        cfg,
+        meta,
+        dataset,
+        agent,
+        samplerRng: new Rng(m.rng.sampler),
+        augmentRng: new Rng(m.rng.augment),
+        startStep: m.step,
+        wallBase: m.wallSeconds,
+        ...logs,
+      };
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
+  } catch (e) {
+    dataset.close();
+    throw e;
+  }
+}
