@@ -235,7 +235,8 @@ export class LapoAgent {
 
   // ---- host batch -> tensors ------------------------------------------------------------------------------------
 
-  private stepInputs(batch: HostBatch, noise: StepNoise): StepInputs {
+  /** The step's input tensors (call inside tf.tidy): for tests and diagnostics that run the step's parts. */
+  stepInputs(batch: HostBatch, noise: StepNoise): StepInputs {
     const b = batch.size;
     const a = this.dims.actionDim;
     const l = this.latentDim;

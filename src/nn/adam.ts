@@ -107,8 +107,8 @@ export class Adam {
     }));
     tf.tidy(() =>
       rows.forEach((r, i) => {
-        this.m[i].assign(r.m.toFloat());
-        this.v[i].assign(r.v.toFloat());
+        this.m[i].assign(tf.cast(r.m, 'float32'));
+        this.v[i].assign(tf.cast(r.v, 'float32'));
         this.steps[i] = Math.round(r.s.dataSync()[0]);
       }),
     );
