@@ -26,6 +26,8 @@ export interface OfflineOptions {
   /** The checkpoint's normalisation statistics. */
   stats: NormStats;
   batchSize?: number;
+  /** Score at most this many rows, evenly spaced through the split (all when absent). */
+  maxRows?: number;
 }
 
 export interface ValueError {
@@ -75,7 +77,7 @@ export function toCheckpointUnits(ds: TransitionDataset, idx: Int32Array, stats:
 }
 
 export function evaluateOffline(ds: TransitionDataset, agent: EvaluableAgent, opts: OfflineOptions): OfflineResult {
-  const idx = ds.indices(opts.split);
+  const idx = subsample(ds.indices(opts.split), opts.maxRows);
   const A = ds.actionDim;
   const { stats } = opts;
   const rawActions = ds.rawActions();
@@ -126,7 +128,10 @@ export function evaluateOffline(ds: TransitionDataset, agent: EvaluableAgent, op
     file: ds.file,
     split: opts.split,
     transitions: n,
-    episodes: ds.episodes.filter((e) => e.length > 0 && inSplit.has(e.start)).length,
+    episodes: ds.episodes.filter((e) => {
+      for (let k = 0; k < e.length; k++) if (inSplit.has(e.start + k)) return true;
+      return false;
+    }).length,
     actionMse: actSe / (n * A),
     reconMse: reconSe / (n * A),
     q,
@@ -135,4 +140,12 @@ export function evaluateOffline(ds: TransitionDataset, agent: EvaluableAgent, op
     discount: opts.discount,
     excluded: n - q.n,
   };
+}
+
+/** At most `max` indices, evenly spaced (deterministic, so successive evaluations score the same rows). */
+export function subsample(idx: Int32Array, max?: number): Int32Array {
+  if (max === undefined || idx.length <= max) return idx;
+  const out = new Int32Array(max);
+  for (let k = 0; k < max; k++) out[k] = idx[Math.floor((k * idx.length) / max)];
+  return out;
 }

@@ -1,0 +1,123 @@
+// `lapo eval`: restore a checkpoint, score it offline on held-out data and online in the built-in task, print a
+// table (or JSON), write eval.json into the checkpoint folder, and optionally a PNG strip of one episode.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset } from '../data/load.js';
+import type { ObsSpec, Split, TransitionDataset } from '../data/types.js';
+import { LapoError } from '../errors.js';
+import { parseTaskId, type TaskSpec } from '../env/tasks.js';
+import { writeJsonAtomic } from '../run/atomic.js';
+import { loadOptions } from '../run/session.js';
+import { agentPolicy, checkTaskCompatible } from './agent-policy.js';
+import { writeStrip } from './frames-png.js';
+import { evaluateOffline } from './offline.js';
+import { evaluateOnline } from './online.js';
+import { formatTable, offlineSection, onlineSection, type EvalReport } from './report.js';
+import { restoreForEval } from './restore.js';
+import type { McTail } from './returns.js';
+import { taskOfDataset } from './task-of.js';
+
+export interface EvalCommandOptions {
+  checkpoint: string;
+  /** Another dataset to score on (default: the run's own, validation split). */
+  dataset?: string;
+  split?: Split;
+  task?: string;
+  episodes: number;
+  seed: number;
+  frames?: string;
+  mcTail: McTail;
+  offline: boolean;
+  online: boolean;
+  batchSize?: number;
+  backend: string | null;
+}
+
+function describe(spec: ObsSpec, actionDim: number): string {
+  const views = spec.imageKeys.map((k, i) => `${k} ${spec.imageSize?.join('×')}×${spec.viewChannels[i]}`);
+  const states = spec.stateKeys.map((k, i) => `${k} [${spec.stateDims[i]}]`);
+  return `${[...views, ...states].join(', ')}, actions [${actionDim}]`;
+}
+
+function sameShape(a: ObsSpec, b: ObsSpec): boolean {
+  return (
+    JSON.stringify([a.viewChannels, a.imageSize, a.stateDims]) === JSON.stringify([b.viewChannels, b.imageSize, b.stateDims])
+  );
+}
+
+export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalReport; table: string; file: string }> {
+  const ck = restoreForEval(o.checkpoint);
+  let ds: TransitionDataset | null = null;
+  try {
+    const dataFile = o.dataset ?? ck.cfg.dataset;
+    const skipped: string[] = [];
+    const report: EvalReport = {
+      format: 'lapo-eval',
+      version: 1,
+      createdAt: new Date().toISOString(),
+      checkpoint: ck.dir,
+      step: ck.step,
+      backend: o.backend,
+      offline: null,
+      online: null,
+      skipped,
+      frames: null,
+    };
+    const haveData = existsSync(dataFile);
+    if (o.dataset && !haveData) throw new LapoError('usage', `--dataset: ${o.dataset}: no such file`);
+    if (o.offline) {
+      if (!haveData) {
+        skipped.push(`offline: the run's dataset ${dataFile} is not there (pass --dataset FILE)`);
+      } else {
+        ds = await loadDataset(dataFile, loadOptions(ck.cfg));
+        if (!sameShape(ds.spec, ck.spec) || ds.actionDim !== ck.actionDim) {
+          throw new LapoError(
+            'checkpoint',
+            `${ck.dir}: trained on ${describe(ck.spec, ck.actionDim)}; ${dataFile} gives ${describe(ds.spec, ds.actionDim)} (a checkpoint from another dataset?)`,
+          );
+        }
+        const split: Split = o.split ?? (o.dataset ? 'all' : 'valid');
+        if (ds.indices(split).length === 0) {
+          skipped.push(`offline: the ${split} split of ${dataFile} is empty (validFraction ${ck.cfg.validFraction}; try --split all)`);
+        } else {
+          const off = evaluateOffline(ds, ck.agent, {
+            split,
+            mcTail: o.mcTail,
+            discount: ck.cfg.discount,
+            doubleqMin: ck.cfg.doubleqMin,
+            stats: ck.stats,
+            batchSize: o.batchSize,
+          });
+          report.offline = offlineSection(off, ck.stats.rewardScale);
+        }
+      }
+    }
+    if (o.online) {
+      let task: TaskSpec | null = o.task ? parseTaskId(o.task) : null;
+      if (!task && haveData) task = await taskOfDataset(dataFile);
+      if (!task) {
+        skipped.push(`online: no task given (--task) and none recorded in ${dataFile}`);
+      } else {
+        const size = checkTaskCompatible(task, ck.spec, ck.actionDim, ck.dir);
+        const on = evaluateOnline(task, agentPolicy(ck.agent, ck.spec, ck.stats, ck.actionDim), {
+          episodes: o.episodes,
+          seed: o.seed,
+          imageSize: size || 64,
+          recordEpisode: o.frames ? 0 : undefined,
+        });
+        report.online = onlineSection(on);
+        if (o.frames && on.frames) {
+          await writeStrip(o.frames, on.frames, size || 64);
+          report.frames = o.frames;
+        }
+      }
+    }
+    if (o.frames && !report.frames) skipped.push(`frames: ${o.frames} not written (no online evaluation)`);
+    const file = join(ck.dir, 'eval.json');
+    await writeJsonAtomic(file, report);
+    return { report, table: formatTable(report), file };
+  } finally {
+    ds?.close();
+    ck.agent.dispose();
+  }
+}
