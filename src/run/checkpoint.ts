@@ -15,6 +15,8 @@ import type { RngState } from '../util/rng.js';
 import type { NormStats, ObsSpec } from '../data/types.js';
 import { writeDirAtomic } from './atomic.js';
 import { readJson } from './run-folder.js';
+import { LapoAgent } from '../algo/agent.js';
+import { parseConfig, type ResolvedConfig } from '../algo/config.js';
 import { toHost, packBlob, unpackBlob, fromHost, type BlobManifest, type HostTensor } from './tensor-blob.js';
 
 /** What a checkpoint needs from an agent (LapoAgent implements it). */
@@ -221,4 +223,34 @@ export function applyCheckpoint(agent: Checkpointable, ckpt: LoadedCheckpoint, o
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export interface RestoredAgent {
+  agent: LapoAgent;
+  /** The run's resolved config at the checkpoint. */
+  config: ResolvedConfig;
+  stats: NormStats;
+  spec: ObsSpec;
+  actionDim: number;
+  step: number;
+  /** The checkpoint folder actually read (the newest one when given a run folder). */
+  dir: string;
+}
+
+/**
+ * Rebuilds the agent of a checkpoint (or of a run folder's newest checkpoint) for eval and diagnostics: networks
+ * from its config, then every weight, the optimizer state and the noise RNG. The caller disposes the agent.
+ */
+export function restoreAgent(path: string, opts: { optimizer?: boolean } = {}): RestoredAgent {
+  const ckpt = loadCheckpoint(path);
+  const m = ckpt.manifest;
+  const config = parseConfig(m.config, join(ckpt.dir, CHECKPOINT_FILE)) as ResolvedConfig;
+  const agent = LapoAgent.create({ spec: m.spec, actionDim: m.actionDim, minV: m.stats.minV, maxV: m.stats.maxV }, config, config.seed);
+  try {
+    applyCheckpoint(agent, ckpt, opts);
+  } catch (e) {
+    agent.dispose();
+    throw e;
+  }
+  return { agent, config, stats: m.stats, spec: m.spec, actionDim: m.actionDim, step: m.step, dir: ckpt.dir };
 }

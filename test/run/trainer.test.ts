@@ -1,0 +1,142 @@
+// The training loop end to end on the cpu backend with the tiny model: a short run on each multimodal fixture
+// (run folder contents), resume equivalence (N + resume + N == 2N straight, also after a Ctrl-C-like stop),
+// the non-finite stop, and a flat tensor count.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tf } from '../../src/backend/tf.js';
+import { train } from '../../src/run/trainer.js';
+import { readCsvLog } from '../../src/run/metrics-csv.js';
+import { loadCheckpoint, listCheckpoints } from '../../src/run/checkpoint.js';
+import { METRICS_CSV_COLUMNS } from '../../src/run/columns.js';
+import { MULTIMODAL, fixture, readJsonFile, tempRuns, tinyConfig, useRunBackend } from './fixtures.js';
+
+const quiet = { progress: 'none' as const, handleSignals: false };
+
+test('a short run on each multimodal fixture writes config, meta, metrics.csv and checkpoints', async () => {
+  await useRunBackend();
+  for (const name of MULTIMODAL) {
+    const runsDir = tempRuns();
+    const cfg = tinyConfig(fixture(name), { steps: 5, logEvery: 2, saveEvery: 4, runName: 'r' });
+    const res = await train(cfg, { runsDir, ...quiet });
+    const dir = join(runsDir, 'r');
+    assert.equal(res.runDir, dir, name);
+    assert.equal(res.status, 'completed');
+    assert.equal(res.step, 5);
+    assert.deepEqual(readdirSync(dir).sort(), ['checkpoints', 'config.json', 'meta.json', 'metrics.csv'], name);
+    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [4, 5], name);
+    const config = readJsonFile(join(dir, 'config.json'));
+    // nulls resolved from the data: images → batch as given, augmentation on, latent 2 × action dim
+    assert.equal(config.augment, 'shift', name);
+    assert.equal(config.latentDim, 2 * 16, name);
+    assert.equal(config.runName, 'r');
+    const meta = readJsonFile<{ status: string; checkpointStep: number; dataset: { sha256: string; bytes: number } }>(join(dir, 'meta.json'));
+    assert.equal(meta.status, 'completed');
+    assert.equal(meta.checkpointStep, 5);
+    assert.match(meta.dataset.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(meta.dataset.bytes, readFileSync(fixture(name)).byteLength);
+    const csv = readCsvLog(join(dir, 'metrics.csv'));
+    assert.deepEqual(csv.columns, METRICS_CSV_COLUMNS);
+    assert.deepEqual(csv.rows.map((r) => r.step), [2, 4, 5], name);
+    for (const r of csv.rows) {
+      assert.ok(Number.isFinite(r.critic_loss as number) && (r.critic_loss as number) > 0, `${name} critic_loss ${r.critic_loss}`);
+      assert.ok((r.enc_grad_norm_critic as number) > 0, `${name}: the critic's gradient reaches the encoder`);
+      assert.equal(r.enc_grad_norm_vae, 0, `${name}: no VAE gradient reaches the encoder under --encoder-grad critic`);
+      assert.equal(r.enc_grad_norm_actor, 0);
+      assert.ok((r.updates_per_s as number) > 0 && (r.wall_s as number) > 0);
+    }
+  }
+});
+
+function lastWeights(runDir: string) {
+  const c = loadCheckpoint(runDir);
+  return { step: c.manifest.step, weights: readFileSync(join(c.dir, 'weights.bin')), optimizer: readFileSync(join(c.dir, 'optimizer.bin')), rng: c.manifest.rng };
+}
+
+function rowsWithoutTiming(runDir: string) {
+  return readCsvLog(join(runDir, 'metrics.csv')).rows.map(({ wall_s: _w, updates_per_s: _u, ...rest }) => rest);
+}
+
+test('N steps + resume + N steps gives the same weights and CSV rows as 2N straight; so does a stop + resume', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  const base = { logEvery: 4, saveEvery: 0, seed: 3 };
+  const file = fixture('fork-3view-joint.h5');
+  await train(tinyConfig(file, { ...base, steps: 12, runName: 'straight' }), { runsDir, ...quiet });
+  // 6 is not a multiple of logEvery: the first part's final row at step 6 must be dropped on resume
+  await train(tinyConfig(file, { ...base, steps: 6, runName: 'split' }), { runsDir, ...quiet });
+  assert.deepEqual(readCsvLog(join(runsDir, 'split', 'metrics.csv')).rows.map((r) => r.step), [4, 6]);
+  const res = await train({ steps: 12 }, { runsDir, resume: join(runsDir, 'split'), ...quiet });
+  assert.equal(res.step, 12);
+  // stopped like Ctrl-C right after step 4's log row: finishes the step, saves, throws `interrupted`
+  const ctl = new AbortController();
+  await assert.rejects(
+    train(tinyConfig(file, { ...base, steps: 12, runName: 'stopped' }), { runsDir, ...quiet, signal: ctl.signal, onLog: () => ctl.abort() }),
+    (e: Error & { exitCode?: number }) => {
+      assert.match(e.message, /^interrupted at step 4; saved .*step_4; continue with: lapo train --resume /);
+      assert.equal(e.exitCode, 130);
+      return true;
+    },
+  );
+  const stoppedMeta = readJsonFile<{ status: string; checkpointStep: number }>(join(runsDir, 'stopped', 'meta.json'));
+  assert.equal(stoppedMeta.status, 'interrupted');
+  assert.equal(stoppedMeta.checkpointStep, 4);
+  await train({}, { runsDir, resume: join(runsDir, 'stopped'), ...quiet });
+
+  const straight = lastWeights(join(runsDir, 'straight'));
+  for (const other of ['split', 'stopped']) {
+    const w = lastWeights(join(runsDir, other));
+    assert.equal(w.step, 12);
+    assert.ok(straight.weights.equals(w.weights), `${other}: weights bit-for-bit`);
+    assert.ok(straight.optimizer.equals(w.optimizer), `${other}: optimizer state bit-for-bit`);
+    assert.deepEqual(w.rng, straight.rng);
+    assert.deepEqual(rowsWithoutTiming(join(runsDir, other)), rowsWithoutTiming(join(runsDir, 'straight')), other);
+    const meta = readJsonFile<{ status: string; starts: unknown[] }>(join(runsDir, other, 'meta.json'));
+    assert.equal(meta.status, 'completed');
+    assert.equal(meta.starts.length, 2);
+  }
+  assert.deepEqual(rowsWithoutTiming(join(runsDir, 'straight')).map((r) => r.step), [4, 8, 12]);
+  // wall_s continues across the resume instead of restarting at 0
+  const split = readCsvLog(join(runsDir, 'split', 'metrics.csv')).rows;
+  assert.ok((split[1].wall_s as number) > (split[0].wall_s as number));
+});
+
+test('resume refuses changed model keys and too few steps, naming the key', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 2, logEvery: 1, runName: 'x' }), { runsDir, ...quiet });
+  const resume = join(runsDir, 'x');
+  await assert.rejects(train({ steps: 4, criticLr: 1e-3 }, { runsDir, resume, ...quiet }), /command line: criticLr: cannot change on --resume \(the run has 0\.0002, found 0\.001\)/);
+  await assert.rejects(train({}, { runsDir, resume, ...quiet }), /--steps: expected more than the checkpoint's step 2, found 2/);
+  await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 2, runName: 'x' }), { runsDir, ...quiet }), /a run with this name exists/);
+});
+
+test('a non-finite loss stops the run naming the column and step, keeping the last good checkpoint', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  // Adam moves every critic weight by ~lr per step: 1e8 makes the next critic loss overflow
+  const cfg = tinyConfig(fixture('fork-3view-joint.h5'), { steps: 10, logEvery: 5, saveEvery: 1, criticLr: 1e8, runName: 'nan' });
+  await assert.rejects(train(cfg, { runsDir, ...quiet }), (e: Error & { exitCode?: number }) => {
+    assert.match(e.message, /^non-finite critic_loss \((NaN|-?Infinity)\) at step 2; stopped, kept the last good checkpoint .*step_1$/);
+    assert.equal(e.exitCode, 1);
+    return true;
+  });
+  const dir = join(runsDir, 'nan');
+  const meta = readJsonFile<{ status: string; message: string }>(join(dir, 'meta.json'));
+  assert.equal(meta.status, 'failed');
+  assert.match(meta.message, /critic_loss .* at step 2/);
+  assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [1]);
+  for (const t of loadCheckpoint(dir).weights.values()) assert.ok(t.data.every(Number.isFinite));
+  // the diverged step's row is logged for inspection
+  assert.deepEqual(readCsvLog(join(dir, 'metrics.csv')).rows.map((r) => r.step), [2]);
+});
+
+test('--check-leaks: the tensor count stays flat across log steps, and nothing is left after train()', async () => {
+  await useRunBackend();
+  const before = tf.memory().numTensors;
+  const runsDir = tempRuns();
+  await train(tinyConfig(fixture('d4rl-image-state.h5'), { steps: 9, logEvery: 3, saveEvery: 0, runName: 'leak' }), { runsDir, ...quiet, checkLeaks: true });
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(existsSync(join(runsDir, 'leak', 'checkpoints', 'step_9', 'checkpoint.json')));
+});
