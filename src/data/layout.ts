@@ -15,7 +15,8 @@ export function detectLayout(r: H5Reader): LayoutName {
   const top = r.keys('/');
   if (top.includes('data') && r.isGroup('data') && numericNames(r.keys('data'), 'demo_').length > 0) return 'robomimic';
   if (numericNames(top, 'episode_').some((e) => r.isGroup(e.name))) return 'minari';
-  if (top.includes('observations') && top.includes('actions')) return top.includes('episode_terminals') ? 'd3rlpy' : 'd4rl';
+  // a flat file missing one of observations/actions is still read as flat, so the error names the missing key
+  if (top.includes('observations') || top.includes('actions')) return top.includes('episode_terminals') ? 'd3rlpy' : 'd4rl';
   throw dataErrors.unknownLayout(r.file, top);
 }
 

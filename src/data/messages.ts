@@ -5,7 +5,7 @@ import { LapoError, errors, fmtShape } from '../errors.js';
 export const dataErrors = {
   /** Generic "key: expected X, found Y". */
   key(file: string, key: string, expected: string, found: string): LapoError {
-    return errors.dataFile(file, key, expected, found);
+    return errors.dataFile(file, k(key), expected, found);
   },
   notHdf5(file: string, found: string): LapoError {
     return new LapoError('data', `${file}: expected an HDF5 file, found ${found}`);
@@ -17,10 +17,10 @@ export const dataErrors = {
     );
   },
   unreadable(file: string, key: string, detail: string): LapoError {
-    return new LapoError('data', `${file}: ${key}: expected a readable HDF5 object, found an HDF5 error: ${detail}`);
+    return new LapoError('data', `${file}: ${k(key)}: expected a readable HDF5 object, found an HDF5 error: ${detail}`);
   },
   missingKey(file: string, key: string, what: string, found: string[]): LapoError {
-    return errors.dataFile(file, key, what, `no such key (keys there: ${listKeys(found)})`);
+    return errors.dataFile(file, k(key), what, `no such key (keys there: ${listKeys(found)})`);
   },
   unknownLayout(file: string, topKeys: string[]): LapoError {
     return new LapoError(
@@ -31,21 +31,21 @@ export const dataErrors = {
     );
   },
   shape(file: string, key: string, expected: string, shape: readonly number[], dtype: string): LapoError {
-    return errors.dataFile(file, key, expected, `${dtype} ${fmtShape(shape)}`);
+    return errors.dataFile(file, k(key), expected, `${dtype} ${fmtShape(shape)}`);
   },
   length(file: string, key: string, expectedRows: number, reference: string, foundRows: number): LapoError {
-    return errors.dataFile(file, key, `${expectedRows} rows (as ${reference})`, `${foundRows} rows`);
+    return errors.dataFile(file, k(key), `${expectedRows} rows (as ${reference})`, `${foundRows} rows`);
   },
   nonFinite(file: string, key: string, count: number, firstRow: number): LapoError {
-    return errors.dataFile(file, key, 'finite values', `${count} NaN/Inf value${count === 1 ? '' : 's'} (first in row ${firstRow})`);
+    return errors.dataFile(file, k(key), 'finite values', `${count} NaN/Inf value${count === 1 ? '' : 's'} (first in row ${firstRow})`);
   },
   empty(file: string, key: string, why: string): LapoError {
-    return errors.dataFile(file, key, 'at least one transition', `0 (${why})`);
+    return errors.dataFile(file, k(key), 'at least one transition', `0 (${why})`);
   },
   viewSize(file: string, key: string, size: [number, number], otherKey: string, other: [number, number]): LapoError {
     return errors.dataFile(
       file,
-      key,
+      k(key),
       `${other[0]}x${other[1]} frames like ${otherKey} (pass --image-size N to resize every view to NxN)`,
       `${size[0]}x${size[1]}`,
     );
@@ -57,6 +57,11 @@ export const dataErrors = {
     return errors.badFlag(flag, `observation keys among ${listKeys(available)}`, key);
   },
 };
+
+/** HDF5 paths in messages without the leading slash (`episode_3/rewards`), except the root itself. */
+function k(key: string): string {
+  return key.length > 1 ? key.replace(/^\/+/, '') : key;
+}
 
 function listKeys(keys: readonly string[]): string {
   if (keys.length === 0) return '(none)';

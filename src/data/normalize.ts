@@ -79,7 +79,8 @@ export function valueBounds(mode: RewardMode, scale: number, rewards: ArrayLike<
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < idx.length; i++) {
-    const r = rewards[idx[i]] * scale;
+    // the float32 value a batch carries
+    const r = Math.fround(rewards[idx[i]] * scale);
     if (r < lo) lo = r;
     if (r > hi) hi = r;
   }
