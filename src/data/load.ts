@@ -36,6 +36,8 @@ export interface LoadOptions {
   discount?: number;
   /** Memory budget for the in-memory copy (default: half of the machine's RAM). */
   maxMemoryMB?: number;
+  /** Lazy mode's block cache (default: a quarter of maxMemoryMB, at least 64 MiB). */
+  cacheMB?: number;
   /** 'auto' (default): eager when the estimate fits maxMemoryMB, else lazy. */
   mode?: 'auto' | 'eager' | 'lazy';
   /** robomimic: the mask naming the training demos (default `train` when the file has masks). */
@@ -65,6 +67,7 @@ function checkOptions(o: LoadOptions): void {
     throw errors.badFlag('--valid-fraction', 'a number in [0, 1)', String(o.validFraction));
   }
   if (o.discount !== undefined && !(o.discount >= 0 && o.discount < 1)) throw errors.badFlag('--discount', 'a number in [0, 1)', String(o.discount));
+  if (o.cacheMB !== undefined && !(o.cacheMB >= 0)) throw errors.badFlag('--cache', 'a number of MiB >= 0', String(o.cacheMB));
   if (o.maxMemoryMB !== undefined && !(o.maxMemoryMB > 0)) throw errors.badFlag('--max-memory', 'a positive number of MiB', String(o.maxMemoryMB));
 }
 
@@ -96,7 +99,8 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
       r.close();
     } else {
       // the block cache takes a quarter of the budget (at least 64 MiB): the rest stays free for training
-      frames = new LazyFrames(r, plan, g, Math.max(64 * 2 ** 20, budget / 4));
+      const cache = opts.cacheMB !== undefined ? opts.cacheMB * 2 ** 20 : Math.max(64 * 2 ** 20, budget / 4);
+      frames = new LazyFrames(r, plan, g, cache);
     }
     handedOver = true;
     const train = splitIndices(episodes, 'train');
