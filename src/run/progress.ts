@@ -98,7 +98,8 @@ class LineProgress implements ProgressReporter {
 class BarProgress implements ProgressReporter {
   private readonly multi: cliProgress.MultiBar;
   private bar: cliProgress.SingleBar | null = null;
-  constructor(stream: NodeJS.WritableStream) {
+  private stopped = false;
+  constructor(private readonly stream: NodeJS.WritableStream) {
     this.multi = new cliProgress.MultiBar(
       {
         stream,
@@ -119,9 +120,17 @@ class BarProgress implements ProgressReporter {
     this.bar?.update(step, { ups: fmtLoss(updatesPerS), losses: lossText(losses) });
   }
   message(line: string): void {
+    if (!this.bar || this.stopped) {
+      this.stream.write(`${line}\n`);
+      return;
+    }
+    // printed above the bar right away (update() redraws and restarts its own timer)
     this.multi.log(`${line}\n`);
+    this.multi.update();
   }
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.multi.stop();
   }
 }

@@ -149,10 +149,12 @@ class TrainLoop {
         const dir = this.ckptDir(this.step);
         const msg = `interrupted at step ${this.step}; saved ${dir}; continue with: lapo train --resume ${s.runDir}`;
         await this.finish('interrupted', msg);
+        progress.stop();
         throw new LapoError('interrupted', msg);
       }
       if (this.lastSaved !== this.step) await this.save();
       await this.finish('completed', null);
+      progress.stop();
       progress.message(`lapo: run completed at step ${this.step}: ${s.runDir}`);
       return { runDir: s.runDir, status: 'completed', step: this.step, checkpointDir: this.ckptDir(this.step), lastRow: this.lastRow };
     } catch (e) {
