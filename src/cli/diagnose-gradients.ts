@@ -1,4 +1,72 @@
-// lapo diagnose-gradients (placeholder until its issue lands).
+// lapo diagnose-gradients: parsing only; the work is in src/diagnostics/diagnose.ts.
+// A fresh model is described with the same flags (or --config file) as `lapo train`, parsed by the same code, so
+// the model diagnosed is the one `lapo train` would build. With --checkpoint the model comes from the checkpoint
+// and only --dataset, --encoder-grad (must match) and --batch-size apply.
 import type { Command } from 'commander';
+import { CONFIG_KEYS, configDefaults, describeKey } from '../algo/config.js';
+import { LapoError } from '../errors.js';
+import { globalsOf, startBackend } from './context.js';
+import { choiceFlag } from './parse.js';
+import { buildRequest, kebab } from './train.js';
 
-export function registerDiagnoseGradients(_program: Command): void {}
+const CHECKPOINT_KEYS = ['dataset', 'encoderGrad', 'batchSize'];
+
+/** Commander's attribute for a kebab flag (--batch-size → batchSize, --max-memory-mb → maxMemoryMb). */
+function attr(key: string): string {
+  return kebab(key).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function argName(key: string): string {
+  const d = (configDefaults as Record<string, unknown>)[key];
+  return Array.isArray(d) ? '<a,b,...>' : typeof d === 'number' ? '<n>' : '<value>';
+}
+
+export function registerDiagnoseGradients(program: Command): void {
+  const cmd = program
+    .command('diagnose-gradients')
+    .description('check on one real batch where every gradient goes: optimizer groups, encoder gradients, step effects')
+    .option('--checkpoint <dir>', 'diagnose this checkpoint (or a run folder: its newest checkpoint) instead of a fresh model')
+    .option('--config <file.json>', 'JSON file of config keys, as for lapo train (fresh model)')
+    .option('--batch-from <split>', 'draw the batch from the train or valid split', choiceFlag('--batch-from', ['train', 'valid'] as const), 'train')
+    .option('--json', 'print the report as one JSON object', false);
+  for (const key of CONFIG_KEYS) {
+    const d = (configDefaults as Record<string, unknown>)[key];
+    const shown = d === undefined || d === null ? '' : ` (default: ${Array.isArray(d) ? d.join(',') : String(d)})`;
+    cmd.option(`--${kebab(key)} ${argName(key)}`, `${describeKey(key)}${shown}`);
+  }
+  cmd.action(async (opts: Record<string, unknown>, self: Command) => {
+    const g = globalsOf(self);
+    const base = { runsDir: 'runs', quiet: true, checkLeaks: false, argv: [], backend: null };
+    const given = CONFIG_KEYS.filter((k) => opts[attr(k)] !== undefined);
+    const checkpoint = typeof opts.checkpoint === 'string' ? opts.checkpoint : undefined;
+    let request: Parameters<typeof import('../diagnostics/diagnose.js').diagnoseGradients>[0];
+    if (checkpoint !== undefined) {
+      const extra = given.find((k) => !CHECKPOINT_KEYS.includes(k)) ?? (opts.config !== undefined ? 'config' : undefined);
+      if (extra) {
+        throw new LapoError('usage', `--${kebab(extra)}: the model comes from --checkpoint ${checkpoint}; only --dataset, --encoder-grad and --batch-size apply to it`);
+      }
+      // Validated by the same parser as lapo train (the dataset placeholder only satisfies the schema).
+      const req = buildRequest({ ...opts, dataset: opts.dataset ?? '-' }, base);
+      if (req.kind !== 'new') throw new Error('diagnose-gradients: unexpected resume request');
+      request = {
+        checkpoint,
+        dataset: given.includes('dataset') ? req.config.dataset : undefined,
+        encoderGrad: given.includes('encoderGrad') ? req.config.encoderGrad : undefined,
+        batchSize: req.config.batchSize ?? undefined,
+        backend: '',
+      };
+    } else {
+      const req = buildRequest(opts, base);
+      if (req.kind !== 'new') throw new Error('diagnose-gradients: unexpected resume request');
+      request = { config: req.config, backend: '' };
+    }
+    request.batchFrom = opts.batchFrom as 'train' | 'valid';
+    const info = await startBackend(g);
+    request.backend = info.name;
+    const { diagnoseGradients } = await import('../diagnostics/diagnose.js');
+    const { formatTable } = await import('../diagnostics/report.js');
+    const report = await diagnoseGradients(request);
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
+    process.exitCode = report.ok ? 0 : 1;
+  });
+}

@@ -1,0 +1,136 @@
+// `lapo diagnose-gradients`: builds the model exactly as `lapo train` does (or restores a checkpoint), draws one
+// real training batch (the trainer's sampler and augmentation), takes one LAPO iteration apart on that batch and
+// reports where every gradient went (checks.ts). All steps are taken on in-memory copies: the checkpoint and the
+// dataset are only read.
+import { LapoAgent, type StepNoise } from '../algo/agent.js';
+import { resolveConfig, type EncoderGrad, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
+import { randomShift } from '../data/augment.js';
+import { loadDataset } from '../data/load.js';
+import { totalChannels, type HostBatch, type ObsSpec, type TransitionDataset } from '../data/types.js';
+import { LapoError } from '../errors.js';
+import { restoreAgent } from '../run/checkpoint.js';
+import { loadOptions, trainerRngs } from '../run/session.js';
+import { ownershipChecks, reachChecks, softUpdateChecks, stepChecks, survivalCheck, variableNames } from './checks.js';
+import { probeIteration } from './probe.js';
+import { buildReport, type DiagnosisReport } from './report.js';
+import { hostVars, restoreState, saveState } from './state.js';
+
+export interface DiagnoseOptions {
+  /** A fresh model from this config (what `lapo train` would start from). Exactly one of config / checkpoint. */
+  config?: LapoConfig;
+  /** A checkpoint folder, or a run folder (its newest checkpoint). */
+  checkpoint?: string;
+  /** With a checkpoint: draw the batch from this file instead of the run's dataset. */
+  dataset?: string;
+  /** With a checkpoint: must equal the mode it was trained with (its optimizer state belongs to that mode). */
+  encoderGrad?: EncoderGrad;
+  batchSize?: number;
+  /** Split the batch is drawn from (default train, as in training). */
+  batchFrom?: 'train' | 'valid';
+  /** Backend name for the report header. */
+  backend: string;
+}
+
+interface Subject {
+  agent: LapoAgent;
+  cfg: ResolvedConfig;
+  dataset: TransitionDataset;
+  checkpoint: string | null;
+  step: number | null;
+}
+
+function sameSpec(a: ObsSpec, b: ObsSpec): boolean {
+  const key = (s: ObsSpec) => JSON.stringify([s.imageKeys, s.viewChannels, s.imageSize, s.stateKeys, s.stateDims]);
+  return key(a) === key(b);
+}
+
+async function fromCheckpoint(o: DiagnoseOptions, path: string): Promise<Subject> {
+  const r = restoreAgent(path);
+  try {
+    const mode = r.config.encoderGrad;
+    if (o.encoderGrad !== undefined && o.encoderGrad !== mode) {
+      throw new LapoError(
+        'usage',
+        `--encoder-grad ${o.encoderGrad}: ${r.dir} was trained with --encoder-grad ${mode}, whose optimizer state does not fit another mode; omit the flag (or diagnose a fresh model with --dataset)`,
+      );
+    }
+    const file = o.dataset ?? r.config.dataset;
+    const dataset = await loadDataset(file, loadOptions(r.config));
+    if (!sameSpec(dataset.spec, r.spec) || dataset.actionDim !== r.actionDim) {
+      dataset.close();
+      const show = (s: ObsSpec, a: number) => `images ${JSON.stringify(s.imageKeys)} ${JSON.stringify(s.imageSize)}, state ${JSON.stringify(s.stateKeys)}, ${a} action dims`;
+      throw new LapoError('data', `${file}: observations: expected what ${r.dir} was trained on (${show(r.spec, r.actionDim)}), found ${show(dataset.spec, dataset.actionDim)}`);
+    }
+    return { agent: r.agent, cfg: r.config, dataset, checkpoint: r.dir, step: r.step };
+  } catch (e) {
+    r.agent.dispose();
+    throw e;
+  }
+}
+
+async function fromConfig(cfg: LapoConfig): Promise<Subject> {
+  const dataset = await loadDataset(cfg.dataset, loadOptions(cfg));
+  try {
+    const resolved = resolveConfig(cfg, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
+    const { spec, actionDim, stats } = dataset;
+    // As the trainer's session builds it: same dims, same config, same seed, hence the same initial weights.
+    const agent = LapoAgent.create({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, resolved, resolved.seed);
+    return { agent, cfg: resolved, dataset, checkpoint: null, step: null };
+  } catch (e) {
+    dataset.close();
+    throw e;
+  }
+}
+
+/** One batch as the trainer draws it: its seeded sampler, then the DrQ shift when --augment shift. */
+function drawBatch(s: Subject, size: number, from: 'train' | 'valid'): HostBatch {
+  if (s.dataset.indices(from).length === 0) {
+    throw new LapoError('data', `${s.dataset.file}: the ${from} split has no transitions (validFraction ${s.cfg.validFraction}); use --batch-from train`);
+  }
+  const { sampler, augment } = trainerRngs(s.cfg.seed);
+  const batch = s.dataset.sample(from, size, sampler);
+  const img = s.dataset.spec.imageSize;
+  if (s.cfg.augment !== 'shift' || !img || s.cfg.augmentPad === 0 || !batch.image || !batch.nextImage) return batch;
+  const [h, w] = img;
+  const c = totalChannels(s.dataset.spec);
+  return {
+    ...batch,
+    image: randomShift(batch.image, batch.size, h, w, c, s.cfg.augmentPad, augment),
+    nextImage: randomShift(batch.nextImage, batch.size, h, w, c, s.cfg.augmentPad, augment),
+  };
+}
+
+export async function diagnoseGradients(o: DiagnoseOptions): Promise<DiagnosisReport> {
+  if ((o.config === undefined) === (o.checkpoint === undefined)) {
+    throw new LapoError('usage', 'diagnose-gradients: expected --dataset (a fresh model) or --checkpoint, found neither or both');
+  }
+  const s = o.checkpoint !== undefined ? await fromCheckpoint(o, o.checkpoint) : await fromConfig(o.config!);
+  try {
+    const mode = s.cfg.encoderGrad;
+    const batchSize = o.batchSize ?? s.cfg.batchSize;
+    const batch = drawBatch(s, batchSize, o.batchFrom ?? 'train');
+    const noise: StepNoise = s.agent.drawNoise(batch.size);
+    const start = saveState(s.agent);
+    const names = variableNames(s.agent);
+    const probe = probeIteration(s.agent, batch, noise);
+    // The real training step from the same start, batch and noise: what the survival check compares against.
+    restoreState(s.agent, start);
+    s.agent.step(batch, { noise });
+    const realAfter = hostVars(s.agent);
+    restoreState(s.agent, start);
+    const checks = [
+      ...ownershipChecks(s.agent, mode, names, start.vars),
+      ...reachChecks(s.agent, mode, probe),
+      ...stepChecks(mode, names, probe),
+      ...softUpdateChecks(mode, names, probe, s.cfg.tau),
+      survivalCheck(s.agent, mode, names, probe, realAfter),
+    ];
+    return buildReport(
+      { dataset: s.dataset.file, checkpoint: s.checkpoint, step: s.step, encoderGrad: mode, batchSize: batch.size, backend: o.backend },
+      checks,
+    );
+  } finally {
+    s.agent.dispose();
+    s.dataset.close();
+  }
+}
