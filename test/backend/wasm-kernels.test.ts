@@ -1,0 +1,205 @@
+// lapo's wasm training kernels against the pure-JS cpu backend (the reference), on random shapes:
+// stride 1 and 2 (and mixed), 'valid' / 'same' / numeric padding, odd sizes, batch 1, channels 1–64,
+// every transpose combination for matmul. Criterion (issue 2): max |wasm − cpu| ≤ 1e-4 · max |cpu|.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../src/backend/tf.js';
+import { setupWasm } from '../../src/backend/wasm.js';
+import { lapoWasmKernelNames } from '../../src/backend/wasm-kernels/index.js';
+import { Rng } from '../../src/util/rng.js';
+
+const rng = new Rng(1234);
+const TOL = 1e-4;
+
+function randn(n: number): Float32Array {
+  return rng.normals(new Float32Array(n));
+}
+
+type Host = { shape: number[]; data: Float32Array | Int32Array | Uint8Array; dtype: tf.DataType };
+
+function host(shape: number[], dtype: tf.DataType = 'float32'): Host {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (dtype === 'int32') return { shape, dtype, data: Int32Array.from({ length: n }, () => rng.int(2000) - 1000) };
+  if (dtype === 'bool') return { shape, dtype, data: Uint8Array.from({ length: n }, () => rng.int(2)) };
+  return { shape, dtype, data: randn(n) };
+}
+
+/** Runs `f` on fresh tensors of `inputs` on `backend`, returning every output as host arrays. */
+async function runOn(backend: string, inputs: Host[], f: (...t: tf.Tensor[]) => tf.Tensor | tf.Tensor[]) {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const ts = inputs.map((h) => tf.tensor(h.data, h.shape, h.dtype));
+    const out = f(...ts);
+    return (Array.isArray(out) ? out : [out]).map((o) => ({ shape: o.shape, data: o.dataSync() }));
+  });
+}
+
+async function checkAgainstCpu(what: string, inputs: Host[], f: (...t: tf.Tensor[]) => tf.Tensor | tf.Tensor[]) {
+  const ref = await runOn('cpu', inputs, f);
+  const got = await runOn('wasm', inputs, f);
+  assert.equal(got.length, ref.length, `${what}: number of outputs`);
+  ref.forEach((r, k) => {
+    assert.deepEqual(got[k].shape, r.shape, `${what}: output ${k} shape`);
+    let maxRef = 0;
+    let maxErr = 0;
+    for (let i = 0; i < r.data.length; i++) {
+      maxRef = Math.max(maxRef, Math.abs(Number(r.data[i])));
+      maxErr = Math.max(maxErr, Math.abs(Number(got[k].data[i]) - Number(r.data[i])));
+    }
+    assert.ok(Number.isFinite(maxErr), `${what}: non-finite output`);
+    assert.ok(maxRef > 0 || r.data.length === 0 || maxErr === 0, `${what}: reference is all zeros, test is vacuous`);
+    assert.ok(maxErr <= TOL * maxRef, `${what}: max abs err ${maxErr.toExponential(2)} > ${TOL} × ${maxRef.toExponential(2)}`);
+  });
+}
+
+function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor {
+  return tf.engine().runKernel(name, inputs as never, attrs as never) as tf.Tensor;
+}
+
+before(async () => {
+  await setupWasm();
+});
+
+test('lapo registers its kernels on wasm', () => {
+  for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Slice', 'Sum']) {
+    assert.ok(lapoWasmKernelNames.includes(name), `${name} missing from lapo's list`);
+    assert.ok(tf.getKernel(name, 'wasm'), `${name} not registered`);
+  }
+});
+
+type ConvCase = { n: number; h: number; w: number; ci: number; co: number; k: [number, number]; s: [number, number]; pad: 'valid' | 'same' | number };
+const convCases: ConvCase[] = [
+  { n: 1, h: 7, w: 7, ci: 1, co: 1, k: [3, 3], s: [1, 1], pad: 'valid' },
+  { n: 1, h: 9, w: 11, ci: 3, co: 8, k: [3, 3], s: [2, 2], pad: 'valid' },
+  { n: 2, h: 8, w: 8, ci: 9, co: 32, k: [3, 3], s: [2, 2], pad: 'same' },
+  { n: 3, h: 13, w: 9, ci: 32, co: 32, k: [3, 3], s: [1, 1], pad: 'same' },
+  { n: 2, h: 10, w: 10, ci: 64, co: 16, k: [3, 3], s: [2, 2], pad: 'valid' },
+  { n: 1, h: 6, w: 5, ci: 16, co: 64, k: [3, 3], s: [1, 1], pad: 'valid' },
+  { n: 2, h: 11, w: 12, ci: 5, co: 7, k: [5, 3], s: [2, 1], pad: 'same' },
+  { n: 2, h: 9, w: 9, ci: 4, co: 6, k: [2, 2], s: [2, 2], pad: 'valid' },
+  { n: 1, h: 12, w: 13, ci: 2, co: 3, k: [4, 4], s: [3, 3], pad: 'same' },
+  { n: 2, h: 7, w: 8, ci: 3, co: 5, k: [3, 3], s: [1, 1], pad: 1 },
+  { n: 2, h: 5, w: 5, ci: 8, co: 8, k: [1, 1], s: [2, 2], pad: 'valid' },
+  { n: 4, h: 16, w: 16, ci: 32, co: 32, k: [3, 3], s: [2, 2], pad: 'valid' },
+];
+
+function convOutShape(c: ConvCase): number[] {
+  const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.k[0], c.k[1], c.ci, c.co], c.s, 1, c.pad);
+  return info.outShape;
+}
+
+const tag = (c: ConvCase) => `n${c.n} ${c.h}x${c.w}x${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;
+
+test('Conv2DBackpropFilter matches cpu', async () => {
+  for (const c of convCases) {
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [c.k[0], c.k[1], c.ci, c.co] };
+    await checkAgainstCpu(`BackpropFilter ${tag(c)}`, [host([c.n, c.h, c.w, c.ci]), host(convOutShape(c))], (x, dy) =>
+      runKernel('Conv2DBackpropFilter', { x, dy }, attrs));
+  }
+});
+
+test('Conv2DBackpropInput matches cpu', async () => {
+  for (const c of convCases) {
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [c.n, c.h, c.w, c.ci] };
+    await checkAgainstCpu(`BackpropInput ${tag(c)}`, [host(convOutShape(c)), host([c.k[0], c.k[1], c.ci, c.co])], (dy, filter) =>
+      runKernel('Conv2DBackpropInput', { dy, filter }, attrs));
+  }
+});
+
+test('BatchMatMul and _FusedMatMul match cpu for every transpose combination', async () => {
+  const shapes: [number[], number[]][] = [
+    [[1, 1], [1, 1]], [[64, 37], [37, 256]], [[5, 256], [256, 17]], [[1, 33], [33, 64]], [[3, 7, 5], [3, 5, 9]], [[1, 8, 6], [4, 6, 3]],
+  ];
+  for (const [sa, sb] of shapes) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const r = sa.length;
+        const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, r - 2), s[r - 1], s[r - 2]] : s);
+        const what = `${sa}×${sb} tA=${ta} tB=${tb}`;
+        const a = host(swap(sa, ta)), b = host(swap(sb, tb));
+        await checkAgainstCpu(`matMul ${what}`, [a, b], (x, y) => tf.matMul(x, y, ta, tb));
+        if (r === 2) {
+          const bias = host([sb[1]]);
+          await checkAgainstCpu(`fused matMul relu ${what}`, [a, b, bias], (x, y, z) =>
+            tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation: 'relu' }));
+        }
+      }
+    }
+  }
+});
+
+test('Slice and split match cpu (ranks 1–5, float32/int32/bool)', async () => {
+  for (let trial = 0; trial < 40; trial++) {
+    const rank = 1 + (trial % 5);
+    const shape = Array.from({ length: rank }, () => 1 + rng.int(6));
+    const begin = shape.map((d) => rng.int(d));
+    const size = shape.map((d, i) => (rng.int(4) === 0 ? -1 : 1 + rng.int(d - begin[i])));
+    const dtype = (['float32', 'int32', 'bool'] as const)[trial % 3];
+    await checkAgainstCpu(`slice ${shape} begin ${begin} size ${size} ${dtype}`, [host(shape, dtype)], (x) => tf.slice(x, begin, size));
+  }
+  await checkAgainstCpu('split [4,6,10] axis 2 into 3,5,2', [host([4, 6, 10])], (x) => tf.split(x, [3, 5, 2], 2));
+  await checkAgainstCpu('split [6,3] axis 0 into 3', [host([6, 3])], (x) => tf.split(x, 3, 0));
+});
+
+test('Sum matches cpu over leading axes (bias gradients) and other axes', async () => {
+  const cases: [number[], number[] | number, boolean][] = [
+    [[64, 31, 31, 32], [0, 1, 2], false], [[1, 5, 5, 1], [0, 1, 2], true], [[256, 256], 0, false], [[3, 7, 5], [0, 1], false],
+    [[7, 9], 1, false], [[4, 5, 6], [0, 2], true], [[33], 0, false],
+  ];
+  for (const [shape, axis, keep] of cases) {
+    await checkAgainstCpu(`sum ${shape} axis ${axis} keepDims ${keep}`, [host(shape)], (x) => tf.sum(x, axis, keep));
+  }
+});
+
+test('gradients of a small conv net match cpu (tf.variableGrads)', async () => {
+  // Two conv layers (stride 2 then 1, 'valid'), bias + ReLU, flatten, dense head; every parameter's gradient.
+  const shapes = { c1: [3, 3, 6, 8], b1: [8], c2: [3, 3, 8, 16], b2: [16], d: [16 * 3 * 3, 5], bd: [5] };
+  const init = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, host(s)]));
+  const x = host([3, 11, 11, 6]);
+  const y = host([3, 5]);
+  const grads = async (backend: string) => {
+    await tf.setBackend(backend);
+    const vars = Object.fromEntries(Object.entries(init).map(([k, h]) => [k, tf.variable(tf.tensor(h.data, h.shape), true, `${backend}-${k}`)]));
+    const out = tf.tidy(() => {
+      const xt = tf.tensor4d(x.data as Float32Array, x.shape as [number, number, number, number]);
+      const { grads: g } = tf.variableGrads(() => {
+        let h = tf.relu(tf.add(tf.conv2d(xt, vars.c1 as tf.Tensor4D, 2, 'valid'), vars.b1));
+        h = tf.fused.conv2d({ x: h as tf.Tensor4D, filter: vars.c2 as tf.Tensor4D, strides: 1, pad: 'valid', bias: vars.b2, activation: 'relu' });
+        const flat = tf.reshape(h, [3, 16 * 3 * 3]) as tf.Tensor2D;
+        const o = tf.add(tf.matMul(flat, vars.d as tf.Tensor2D), vars.bd);
+        return tf.mean(tf.square(tf.sub(o, tf.tensor(y.data, y.shape)))) as tf.Scalar;
+      });
+      return Object.keys(shapes).map((k) => g[`${backend}-${k}`].dataSync());
+    });
+    Object.values(vars).forEach((v) => v.dispose());
+    return out;
+  };
+  const ref = await grads('cpu');
+  const got = await grads('wasm');
+  Object.keys(shapes).forEach((k, i) => {
+    const maxRef = Math.max(...Array.from(ref[i], Math.abs));
+    const maxErr = Math.max(...Array.from(ref[i], (r, j) => Math.abs(r - got[i][j])));
+    assert.ok(maxRef > 0, `${k}: zero reference gradient`);
+    assert.ok(maxErr <= TOL * maxRef, `grad ${k}: max abs err ${maxErr.toExponential(2)} > ${TOL} × ${maxRef.toExponential(2)}`);
+  });
+});
+
+test('lapo kernels leave no tensors or wasm buffers behind', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.randomNormal([2, 9, 9, 4]);
+  const w = tf.variable(tf.randomNormal([3, 3, 4, 8]));
+  const step = () =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'))) as tf.Scalar, [w]);
+      const m = tf.matMul(tf.reshape(grads[w.name], [9, 32]), tf.ones([9, 4]), true, false);
+      return tf.sum(tf.slice(m, [0, 0], [16, 2]), 0).dataSync();
+    });
+  step();
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const before = { tensors: tf.memory().numTensors, ids: backend.numDataIds() };
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, before.tensors);
+  assert.equal(backend.numDataIds(), before.ids);
+  x.dispose();
+  w.dispose();
+});
