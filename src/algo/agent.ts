@@ -8,7 +8,7 @@ import { stateDim, totalChannels, type HostBatch, type ObsSpec } from '../data/t
 import type { Observation } from '../nn/encoder.js';
 import type { NamedVariable } from '../nn/module.js';
 import type { LapoConfig } from './config.js';
-import { buildGroups, checkGroups, GROUP_NAMES, type Groups } from './groups.js';
+import { buildGroups, checkGroups, GROUP_NAMES, type GroupName, type Groups } from './groups.js';
 import { lapoIteration, type StepInputs } from './lapo-step.js';
 import { toMetrics, type StepMetrics } from './metrics.js';
 import { buildNets, disposeNets, makeHyperTensors, modelVariables, type LapoModel } from './model.js';
@@ -27,6 +27,12 @@ export interface AgentDims {
   /** Bounds of the V target (NormStats.minV / maxV, as the official main_d4rl.py computes them). */
   minV: number;
   maxV: number;
+}
+
+export interface GradNorm {
+  group: GroupName;
+  param: string;
+  norm: number;
 }
 
 export interface StepOptions {
@@ -107,22 +113,40 @@ export class LapoAgent {
   }
 
   /** step() that can also return the step's advantage A [B] (tests, diagnostics). */
-  stepDetailed(batch: HostBatch, opts: StepOptions & { advantage?: boolean } = {}): {
+  stepDetailed(batch: HostBatch, opts: StepOptions & { advantage?: boolean; gradNorms?: boolean } = {}): {
     metrics: StepMetrics;
     advantage: Float32Array | null;
+    /** With `gradNorms`: the L2 norm of the gradient each group applied to each of its variables (grads.csv). */
+    gradNorms: GradNorm[] | null;
   } {
     const measure = opts.measure ?? false;
     const noise = opts.noise ?? this.drawNoise(batch.size);
     const r = tf.tidy(() => {
       const inp = this.stepInputs(batch, noise);
-      const it = lapoIteration(this.model, this.groups, inp, { measure, keepAdvantage: opts.advantage ?? false });
-      return it.advantage ? [it.values, it.advantage] : [it.values];
+      const it = lapoIteration(this.model, this.groups, inp, {
+        measure,
+        keepAdvantage: opts.advantage ?? false,
+        gradNorms: opts.gradNorms ?? false,
+      });
+      const out: tf.Tensor[] = [it.values];
+      if (it.advantage) out.push(it.advantage);
+      if (it.gradNorms) out.push(it.gradNorms);
+      return out;
     });
-    // One read-back per step: the stacked scalars (and the advantage only when asked for).
+    // One read-back per step: the stacked scalars (and the advantage / gradient norms only when asked for).
     const data = r[0].dataSync();
-    const advantage = r.length > 1 ? (r[1].dataSync() as Float32Array) : null;
+    let k = 1;
+    const advantage = opts.advantage ? (r[k++].dataSync() as Float32Array) : null;
+    const gradNorms = opts.gradNorms ? this.namedGradNorms(r[k++].dataSync()) : null;
     tf.dispose(r);
-    return { metrics: toMetrics(data, measure), advantage };
+    return { metrics: toMetrics(data, measure), advantage, gradNorms };
+  }
+
+  private namedGradNorms(norms: ArrayLike<number>): GradNorm[] {
+    const out: GradNorm[] = [];
+    let i = 0;
+    for (const group of GROUP_NAMES) for (const [param] of this.groups[group].variables) out.push({ group, param, norm: norms[i++] });
+    return out;
   }
 
   /** The step's raw draws, from the agent's own generator (target-latent noise first, then VAE ε). */

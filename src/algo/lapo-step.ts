@@ -327,12 +327,16 @@ export interface IterationOptions {
   measure: boolean;
   /** Return the advantage tensor too (tests, diagnostics). */
   keepAdvantage?: boolean;
+  /** Also return the norm of the gradient each group applied, per variable (grads.csv). */
+  gradNorms?: boolean;
 }
 
 export interface IterationResult {
   /** CORE_COLUMNS (then MEASURE_COLUMNS when measuring), stacked for one read-back. */
   values: tf.Tensor1D;
   advantage: T2 | null;
+  /** Per-variable applied gradient norms, groups in GROUP_NAMES order, variables in group order (absent: 0). */
+  gradNorms: tf.Tensor1D | null;
 }
 
 /** critic → advantage → VAE → actor → soft updates. Call inside tf.tidy; the result tensors are tidy-tracked. */
@@ -365,7 +369,10 @@ export function lapoIteration(m: LapoModel, groups: Groups, inp: StepInputs, opt
     }
     const values = tf.stack([...core, ...extra]) as tf.Tensor1D;
     const advantage = opts.keepAdvantage ? tf.clone(st.advantage!) : null;
-    return { values, advantage };
+    const gradNorms = opts.gradNorms
+      ? (tf.stack([c, v, a].flatMap((r) => r.groupGrads.map((g) => (g ? tf.norm(g) : tf.scalar(0))))) as tf.Tensor1D)
+      : null;
+    return { values, advantage, gradNorms };
   } finally {
     disposeStep(st);
   }
