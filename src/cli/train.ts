@@ -136,10 +136,11 @@ function helpDefault(key: string): string {
 async function defaultUseCase(req: TrainRequest): Promise<void> {
   // Imported lazily: `lapo --help` should not load TensorFlow.js and the dataset reader.
   const { train } = await import('../run/trainer.js');
+  // --eval-every N: offline validation metrics, plus online episodes when the dataset names a built-in task.
+  const { createTrainEvaluator } = await import('../eval/periodic.js');
+  const opts = { ...req.options, evaluator: createTrainEvaluator() };
   const res =
-    req.kind === 'new'
-      ? await train(req.config, req.options)
-      : await train(req.overrides, { ...req.options, resumeSource: req.source });
+    req.kind === 'new' ? await train(req.config, opts) : await train(req.overrides, { ...opts, resumeSource: req.source });
   // The run folder on stdout, so scripts can capture it; everything else went to stderr.
   process.stdout.write(`${res.runDir}\n`);
 }

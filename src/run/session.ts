@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
 import { LapoAgent } from '../algo/agent.js';
 import { loadDataset, type LoadOptions } from '../data/load.js';
+import { H5Reader } from '../data/h5.js';
 import type { TransitionDataset } from '../data/types.js';
 import type { BackendInfo } from '../backend/init.js';
 import { LapoError } from '../errors.js';
@@ -52,6 +53,17 @@ export interface Session {
   metrics: CsvLog;
   evalLog: CsvLog | null;
   gradsLog: CsvLog | null;
+}
+
+/** The built-in task a dataset was generated for (root attribute `task`, written by lapo dataset generate). */
+async function taskAttribute(file: string): Promise<string | null> {
+  const r = await H5Reader.open(file);
+  try {
+    const task = r.attr('/', 'task');
+    return typeof task === 'string' && task.length > 0 ? task : null;
+  } finally {
+    r.close();
+  }
 }
 
 /** Independent, seeded streams for batch sampling and augmentation (the agent draws its own noise). */
@@ -103,7 +115,8 @@ export async function newSession(config: LapoConfig, opts: SessionOptions): Prom
   const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
   try {
     const resolved = resolveConfig(cfg0, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
-    const runName = cfg0.runName ?? defaultRunName(opts.runNameStem ?? datasetStem(cfg0.dataset), cfg0.seed);
+    const stem = opts.runNameStem ?? (await taskAttribute(cfg0.dataset)) ?? datasetStem(cfg0.dataset);
+    const runName = cfg0.runName ?? defaultRunName(stem, cfg0.seed);
     const cfg: ResolvedConfig = { ...resolved, runName };
     const agent = agentFor(dataset, cfg);
     try {

@@ -12,6 +12,7 @@ import { tf } from '../backend/tf.js';
 import type { LapoConfig } from '../algo/config.js';
 import type { LapoAgent } from '../algo/agent.js';
 import type { StepMetrics } from '../algo/metrics.js';
+import type { GroupName } from '../algo/groups.js';
 import { randomShift } from '../data/augment.js';
 import type { HostBatch, TransitionDataset } from '../data/types.js';
 import { totalChannels } from '../data/types.js';
@@ -26,6 +27,9 @@ import { createProgress, pickProgressMode, type ProgressMode, type ProgressRepor
 import { runPaths, writeMeta, type RunStatus } from './run-folder.js';
 import { newSession, resumeSession, type Session } from './session.js';
 import { join } from 'node:path';
+
+/** Group names as the CSV files spell them (config actorVae, CSV actor_vae). */
+const CSV_GROUP: Record<GroupName, string> = { critic: 'critic', actorVae: 'actor_vae', actor: 'actor' };
 
 /** Evaluation during training (e.g. online episodes in the built-in task); its row goes to eval.csv. */
 export interface TrainEvaluator {
@@ -83,7 +87,7 @@ export async function train(cfg: LapoConfig | Partial<LapoConfig>, opts: TrainOp
     argv: opts.argv ?? [],
     runNameStem: opts.runNameStem,
     evalColumns: opts.evaluator ? opts.evaluator.columns : null,
-    gradsCsv: false,
+    gradsCsv: true,
   };
   const s = opts.resume
     ? await resumeSession(cfg as Partial<LapoConfig>, { ...sessionOpts, resume: opts.resume })
@@ -173,7 +177,7 @@ class TrainLoop {
     const next = this.step + 1;
     const last = next === cfg.steps;
     const logNow = next % cfg.logEvery === 0 || last;
-    const m = s.agent.step(batch, { measure: logNow });
+    const { metrics: m, gradNorms } = s.agent.stepDetailed(batch, { measure: logNow, gradNorms: logNow && s.gradsLog !== null });
     this.step = next;
     const dt = (performance.now() - t0) / 1000;
     this.busy += dt;
@@ -181,6 +185,7 @@ class TrainLoop {
     this.ema = Number.isNaN(this.ema) ? 1 / dt : 0.95 * this.ema + 0.05 * (1 / dt);
     const bad = firstNonFinite(m);
     if (logNow || bad) this.log(m);
+    if (gradNorms) s.gradsLog!.append(gradNorms.map((g) => ({ step: next, group: CSV_GROUP[g.group], param: g.param, norm: g.norm })));
     if (bad) {
       const keep = this.lastSaved > 0 ? `kept the last good checkpoint ${this.ckptDir(this.lastSaved)}` : 'no checkpoint was written yet';
       throw new LapoError(

@@ -6,13 +6,23 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
-import { train } from '../../src/run/trainer.js';
+import { train, type TrainEvaluator } from '../../src/run/trainer.js';
+import { Rng } from '../../src/util/rng.js';
 import { readCsvLog } from '../../src/run/metrics-csv.js';
 import { loadCheckpoint, listCheckpoints } from '../../src/run/checkpoint.js';
 import { METRICS_CSV_COLUMNS } from '../../src/run/columns.js';
 import { MULTIMODAL, fixture, readJsonFile, tempRuns, tinyConfig, useRunBackend } from './fixtures.js';
 
 const quiet = { progress: 'none' as const, handleSignals: false };
+
+/** A deterministic evaluator: the policy's mean action on a fixed validation batch (eval.csv plumbing). */
+const meanAction: TrainEvaluator = {
+  columns: ['act_mean'],
+  async evaluate(agent, _step, ds) {
+    const a = agent.act(ds.sample('all', 4, new Rng(9)));
+    return { episodes: 0, return_mean: NaN, return_std: NaN, seed: 9, act_mean: a.reduce((x, y) => x + y, 0) / a.length };
+  },
+};
 
 test('a short run on each multimodal fixture writes config, meta, metrics.csv and checkpoints', async () => {
   await useRunBackend();
@@ -24,7 +34,7 @@ test('a short run on each multimodal fixture writes config, meta, metrics.csv an
     assert.equal(res.runDir, dir, name);
     assert.equal(res.status, 'completed');
     assert.equal(res.step, 5);
-    assert.deepEqual(readdirSync(dir).sort(), ['checkpoints', 'config.json', 'meta.json', 'metrics.csv'], name);
+    assert.deepEqual(readdirSync(dir).sort(), ['checkpoints', 'config.json', 'grads.csv', 'meta.json', 'metrics.csv'], name);
     assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [4, 5], name);
     const config = readJsonFile(join(dir, 'config.json'));
     // nulls resolved from the data: images → batch as given, augmentation on, latent 2 × action dim
@@ -46,6 +56,16 @@ test('a short run on each multimodal fixture writes config, meta, metrics.csv an
       assert.equal(r.enc_grad_norm_actor, 0);
       assert.ok((r.updates_per_s as number) > 0 && (r.wall_s as number) > 0);
     }
+    // grads.csv, long format: every variable of every group on each logged step
+    const grads = readCsvLog(join(dir, 'grads.csv'));
+    assert.deepEqual(grads.columns, ['step', 'group', 'param', 'norm']);
+    assert.deepEqual([...new Set(grads.rows.map((r) => r.step))], [2, 4, 5]);
+    assert.deepEqual([...new Set(grads.rows.map((r) => r.group))], ['critic', 'actor_vae', 'actor']);
+    const at2 = grads.rows.filter((r) => r.step === 2);
+    const enc = at2.filter((r) => String(r.param).startsWith('encoder/'));
+    assert.ok(enc.length > 0 && enc.every((r) => r.group === 'critic'), `${name}: the encoder is in the critic group`);
+    assert.ok(at2.every((r) => (r.norm as number) >= 0) && at2.some((r) => (r.norm as number) > 0));
+    assert.equal(new Set(at2.map((r) => r.param)).size, at2.length, 'each variable once per step');
   }
 });
 
@@ -61,18 +81,18 @@ function rowsWithoutTiming(runDir: string) {
 test('N steps + resume + N steps gives the same weights and CSV rows as 2N straight; so does a stop + resume', async () => {
   await useRunBackend();
   const runsDir = tempRuns();
-  const base = { logEvery: 4, saveEvery: 0, seed: 3 };
+  const base = { logEvery: 4, saveEvery: 0, seed: 3, evalEvery: 4 };
   const file = fixture('fork-3view-joint.h5');
-  await train(tinyConfig(file, { ...base, steps: 12, runName: 'straight' }), { runsDir, ...quiet });
+  await train(tinyConfig(file, { ...base, steps: 12, runName: 'straight' }), { runsDir, ...quiet, evaluator: meanAction });
   // 6 is not a multiple of logEvery: the first part's final row at step 6 must be dropped on resume
-  await train(tinyConfig(file, { ...base, steps: 6, runName: 'split' }), { runsDir, ...quiet });
+  await train(tinyConfig(file, { ...base, steps: 6, runName: 'split' }), { runsDir, ...quiet, evaluator: meanAction });
   assert.deepEqual(readCsvLog(join(runsDir, 'split', 'metrics.csv')).rows.map((r) => r.step), [4, 6]);
-  const res = await train({ steps: 12 }, { runsDir, resume: join(runsDir, 'split'), ...quiet });
+  const res = await train({ steps: 12 }, { runsDir, resume: join(runsDir, 'split'), ...quiet, evaluator: meanAction });
   assert.equal(res.step, 12);
   // stopped like Ctrl-C right after step 4's log row: finishes the step, saves, throws `interrupted`
   const ctl = new AbortController();
   await assert.rejects(
-    train(tinyConfig(file, { ...base, steps: 12, runName: 'stopped' }), { runsDir, ...quiet, signal: ctl.signal, onLog: () => ctl.abort() }),
+    train(tinyConfig(file, { ...base, steps: 12, runName: 'stopped' }), { runsDir, ...quiet, evaluator: meanAction, signal: ctl.signal, onLog: () => ctl.abort() }),
     (e: Error & { exitCode?: number }) => {
       assert.match(e.message, /^interrupted at step 4; saved .*step_4; continue with: lapo train --resume /);
       assert.equal(e.exitCode, 130);
@@ -82,7 +102,7 @@ test('N steps + resume + N steps gives the same weights and CSV rows as 2N strai
   const stoppedMeta = readJsonFile<{ status: string; checkpointStep: number }>(join(runsDir, 'stopped', 'meta.json'));
   assert.equal(stoppedMeta.status, 'interrupted');
   assert.equal(stoppedMeta.checkpointStep, 4);
-  await train({}, { runsDir, resume: join(runsDir, 'stopped'), ...quiet });
+  await train({}, { runsDir, resume: join(runsDir, 'stopped'), ...quiet, evaluator: meanAction });
 
   const straight = lastWeights(join(runsDir, 'straight'));
   for (const other of ['split', 'stopped']) {
@@ -92,11 +112,18 @@ test('N steps + resume + N steps gives the same weights and CSV rows as 2N strai
     assert.ok(straight.optimizer.equals(w.optimizer), `${other}: optimizer state bit-for-bit`);
     assert.deepEqual(w.rng, straight.rng);
     assert.deepEqual(rowsWithoutTiming(join(runsDir, other)), rowsWithoutTiming(join(runsDir, 'straight')), other);
+    for (const f of ['grads.csv', 'eval.csv']) {
+      assert.equal(readFileSync(join(runsDir, other, f), 'utf8'), readFileSync(join(runsDir, 'straight', f), 'utf8'), `${other}/${f}`);
+    }
     const meta = readJsonFile<{ status: string; starts: unknown[] }>(join(runsDir, other, 'meta.json'));
     assert.equal(meta.status, 'completed');
     assert.equal(meta.starts.length, 2);
   }
   assert.deepEqual(rowsWithoutTiming(join(runsDir, 'straight')).map((r) => r.step), [4, 8, 12]);
+  const evals = readCsvLog(join(runsDir, 'straight', 'eval.csv'));
+  assert.deepEqual(evals.columns, ['step', 'episodes', 'return_mean', 'return_std', 'seed', 'act_mean']);
+  assert.deepEqual(evals.rows.map((r) => r.step), [4, 8, 12]);
+  assert.notEqual(evals.rows[0].act_mean, evals.rows[2].act_mean);
   // wall_s continues across the resume instead of restarting at 0
   const split = readCsvLog(join(runsDir, 'split', 'metrics.csv')).rows;
   assert.ok((split[1].wall_s as number) > (split[0].wall_s as number));
