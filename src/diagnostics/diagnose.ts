@@ -12,7 +12,7 @@ import { restoreAgent } from '../run/checkpoint.js';
 import { loadOptions, trainerRngs } from '../run/session.js';
 import { ownershipChecks, reachChecks, softUpdateChecks, stepChecks, survivalCheck, variableNames } from './checks.js';
 import { probeIteration } from './probe.js';
-import { buildReport, type DiagnosisReport } from './report.js';
+import { buildReport, type Check, type DiagnosisReport } from './report.js';
 import { hostVars, restoreState, saveState } from './state.js';
 
 export interface DiagnoseOptions {
@@ -100,6 +100,29 @@ function drawBatch(s: Subject, size: number, from: 'train' | 'valid'): HostBatch
   };
 }
 
+/**
+ * Every check on one agent, batch and noise draw. The agent ends as it started (its state is restored after each
+ * experiment); exported so that tests can diagnose deliberately broken agents.
+ */
+export function diagnoseAgent(agent: LapoAgent, cfg: { encoderGrad: EncoderGrad; tau: number }, batch: HostBatch, noise: StepNoise): Check[] {
+  const mode = cfg.encoderGrad;
+  const start = saveState(agent);
+  const names = variableNames(agent);
+  const probe = probeIteration(agent, batch, noise);
+  // The real training step from the same start, batch and noise: what the survival check compares against.
+  restoreState(agent, start);
+  agent.step(batch, { noise });
+  const realAfter = hostVars(agent);
+  restoreState(agent, start);
+  return [
+    ...ownershipChecks(agent, mode, names, start.vars),
+    ...reachChecks(agent, mode, probe),
+    ...stepChecks(mode, names, probe),
+    ...softUpdateChecks(mode, names, probe, cfg.tau),
+    survivalCheck(agent, mode, names, probe, realAfter),
+  ];
+}
+
 export async function diagnoseGradients(o: DiagnoseOptions): Promise<DiagnosisReport> {
   if ((o.config === undefined) === (o.checkpoint === undefined)) {
     throw new LapoError('usage', 'diagnose-gradients: expected --dataset (a fresh model) or --checkpoint, found neither or both');
@@ -109,22 +132,7 @@ export async function diagnoseGradients(o: DiagnoseOptions): Promise<DiagnosisRe
     const mode = s.cfg.encoderGrad;
     const batchSize = o.batchSize ?? s.cfg.batchSize;
     const batch = drawBatch(s, batchSize, o.batchFrom ?? 'train');
-    const noise: StepNoise = s.agent.drawNoise(batch.size);
-    const start = saveState(s.agent);
-    const names = variableNames(s.agent);
-    const probe = probeIteration(s.agent, batch, noise);
-    // The real training step from the same start, batch and noise: what the survival check compares against.
-    restoreState(s.agent, start);
-    s.agent.step(batch, { noise });
-    const realAfter = hostVars(s.agent);
-    restoreState(s.agent, start);
-    const checks = [
-      ...ownershipChecks(s.agent, mode, names, start.vars),
-      ...reachChecks(s.agent, mode, probe),
-      ...stepChecks(mode, names, probe),
-      ...softUpdateChecks(mode, names, probe, s.cfg.tau),
-      survivalCheck(s.agent, mode, names, probe, realAfter),
-    ];
+    const checks = diagnoseAgent(s.agent, s.cfg, batch, s.agent.drawNoise(batch.size));
     return buildReport(
       { dataset: s.dataset.file, checkpoint: s.checkpoint, step: s.step, encoderGrad: mode, batchSize: batch.size, backend: o.backend },
       checks,
