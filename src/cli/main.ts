@@ -11,6 +11,7 @@ import { registerDiagnoseGradients } from './diagnose-gradients.js';
 import { registerEval } from './eval.js';
 import { registerDemo } from './demo.js';
 import { registerPlot } from './plot.js';
+import { registerExperiment } from './experiment.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerDemo(program);
   registerPlot(program);
+  registerExperiment(program);
   // Every subcommand reports errors through main() instead of exiting on its own.
   // Commander's own parse errors become the same one-line `lapo: ...` form as ours.
   const override = (c: Command) => {
