@@ -10,7 +10,7 @@ import type { DatasetPlan, FrameSegment } from './plan.js';
 import { FrameGeometry, readStateRows, segmentOf, type FrameSource } from './frames.js';
 import { typedView } from './h5.js';
 
-const CONTIGUOUS_BLOCK_BYTES = 64 * 1024;
+const UNCOMPRESSED_BLOCK_BYTES = 64 * 1024;
 const STATE_PASS_ROWS = 1 << 16;
 
 class BlockCache {
@@ -60,6 +60,7 @@ export class LazyFrames implements FrameSource {
     private readonly plan: DatasetPlan,
     private readonly g: FrameGeometry,
     cacheBytes: number,
+    private readonly blockBytes = UNCOMPRESSED_BLOCK_BYTES,
   ) {
     this.cache = new BlockCache(cacheBytes);
   }
@@ -70,8 +71,8 @@ export class LazyFrames implements FrameSource {
 
   private blockRows(path: string, rowBytes: number): number {
     const info = this.r.info(path);
-    if (info.chunks) return info.chunks[0];
-    return Math.max(1, Math.floor(CONTIGUOUS_BLOCK_BYTES / Math.max(1, rowBytes)));
+    if (info.chunks && info.compressed) return info.chunks[0];
+    return Math.max(1, Math.floor(this.blockBytes / Math.max(1, rowBytes)));
   }
 
   /** Groups frames by (key path, block) and calls `use` with each loaded block and the requests it serves. */
