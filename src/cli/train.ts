@@ -44,19 +44,21 @@ function commanderAttr(flag: string): string {
 type Kind = 'number' | 'numberList' | 'stringList' | 'string';
 
 /** The value kind of a config key, read from its zod schema (unwrapping default/nullable). */
-function kindOf(key: string): { kind: Kind; nullable: boolean } {
-  let s = (LapoConfigSchema.shape as Record<string, z.ZodType>)[key] as unknown as { def: { type: string; innerType?: unknown; element?: unknown } };
+function kindOf(key: string): { kind: Kind; nullable: boolean; choices: string[] | null } {
+  type Def = { def: { type: string; innerType?: unknown; element?: unknown; entries?: Record<string, string> } };
+  let s = (LapoConfigSchema.shape as Record<string, z.ZodType>)[key] as unknown as Def;
   let nullable = false;
   while (s.def.type === 'default' || s.def.type === 'nullable' || s.def.type === 'optional') {
     if (s.def.type === 'nullable') nullable = true;
-    s = s.def.innerType as typeof s;
+    s = s.def.innerType as Def;
   }
-  if (s.def.type === 'number') return { kind: 'number', nullable };
+  if (s.def.type === 'number') return { kind: 'number', nullable, choices: null };
   if (s.def.type === 'array') {
-    const el = (s.def.element as typeof s).def.type;
-    return { kind: el === 'number' ? 'numberList' : 'stringList', nullable };
+    const el = (s.def.element as Def).def.type;
+    return { kind: el === 'number' ? 'numberList' : 'stringList', nullable, choices: null };
   }
-  return { kind: 'string', nullable };
+  const choices = s.def.type === 'enum' && s.def.entries ? Object.values(s.def.entries) : null;
+  return { kind: 'string', nullable, choices };
 }
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -157,9 +159,9 @@ export function registerTrain(program: Command, useCase: TrainUseCase = defaultU
     .option('--quiet', 'no progress output', false);
   for (const key of CONFIG_KEYS) {
     const flag = `--${kebab(key)}`;
-    const { kind, nullable } = kindOf(key);
-    const arg = kind === 'numberList' || kind === 'stringList' ? '<a,b,...>' : kind === 'number' ? '<n>' : '<value>';
-    cmd.option(`${flag} ${arg}`, `${describeKey(key)}${helpDefault(key)}${nullable ? '; "null" for automatic' : ''}`);
+    const { kind, choices } = kindOf(key);
+    const arg = kind === 'numberList' ? '<n,n,...>' : kind === 'stringList' ? '<key,...>' : kind === 'number' ? '<n>' : choices ? `<${choices.join('|')}>` : key === 'dataset' ? '<file.h5>' : '<name>';
+    cmd.option(`${flag} ${arg}`, `${describeKey(key)}${helpDefault(key)}`);
   }
   cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const g = globalsOf(self);

@@ -39,6 +39,8 @@ export interface RunMeta {
   git: { commit: string | null; dirty: boolean | null };
   dataset: DatasetIdentity;
   host: { platform: string; arch: string; cpus: number; cpuModel: string; totalMemGiB: number };
+  /** Run options that are not part of the algorithm's config (remembered across --resume). */
+  options: { keepCheckpoints: number };
   /** The command line that started (or resumed) the run, one entry per start. */
   starts: { at: string; fromStep: number; argv: string[]; backend: string | null }[];
 }

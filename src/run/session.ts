@@ -36,6 +36,8 @@ export interface SessionOptions {
   /** Extra eval.csv columns (after step, episodes, return_mean, return_std, seed); null when no evaluator. */
   evalColumns: readonly string[] | null;
   gradsCsv: boolean;
+  /** Keep the K newest checkpoints (0: all); on resume, undefined keeps the run's setting. */
+  keepCheckpoints?: number;
 }
 
 export interface Session {
@@ -139,6 +141,7 @@ export async function newSession(config: LapoConfig, opts: SessionOptions): Prom
         git: gitState(),
         dataset: identity,
         host: hostInfo(),
+        options: { keepCheckpoints: opts.keepCheckpoints ?? 0 },
         starts: [startRecord(opts, 0)],
       };
       await writeMeta(runDir, meta);
@@ -222,6 +225,7 @@ export async function resumeSession(overrides: Partial<LapoConfig>, opts: Sessio
       meta.checkpointStep = m.step;
       meta.dataset = identity;
       meta.backend = opts.backend;
+      meta.options = { keepCheckpoints: opts.keepCheckpoints ?? meta.options?.keepCheckpoints ?? 0 };
       meta.starts.push(startRecord(opts, m.step));
       await writeMeta(runDir, meta);
       const logs = await openLogs(runDir, opts, cfg, m.step);

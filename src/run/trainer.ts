@@ -51,7 +51,7 @@ export interface TrainOptions {
   /** Overrides the TTY-based choice of bar / lines / none. */
   progress?: ProgressMode;
   progressStream?: NodeJS.WriteStream;
-  /** Keep only the K newest checkpoints (default: all). */
+  /** Keep only the K newest checkpoints (default: all; a resumed run keeps its own setting unless given). */
   keepCheckpoints?: number;
   /** Fail when the tensor count grows between log steps. */
   checkLeaks?: boolean;
@@ -88,6 +88,7 @@ export async function train(cfg: LapoConfig | Partial<LapoConfig>, opts: TrainOp
     runNameStem: opts.runNameStem,
     evalColumns: opts.evaluator ? opts.evaluator.columns : null,
     gradsCsv: true,
+    keepCheckpoints: opts.keepCheckpoints,
   };
   const s = opts.resume
     ? await resumeSession(cfg as Partial<LapoConfig>, { ...sessionOpts, resume: opts.resume })
@@ -266,7 +267,7 @@ class TrainLoop {
     this.lastSaved = this.step;
     s.meta.checkpointStep = this.step;
     await writeMeta(s.runDir, s.meta);
-    await pruneCheckpoints(s.runDir, this.opts.keepCheckpoints ?? 0);
+    await pruneCheckpoints(s.runDir, s.meta.options.keepCheckpoints);
   }
 
   private async finish(status: RunStatus, message: string | null): Promise<void> {

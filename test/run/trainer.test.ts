@@ -139,6 +139,16 @@ test('resume refuses changed model keys and too few steps, naming the key', asyn
   await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 2, runName: 'x' }), { runsDir, ...quiet }), /a run with this name exists/);
 });
 
+test('--keep-checkpoints keeps the K newest, and a resumed run remembers it', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 4, logEvery: 2, saveEvery: 1, runName: 'k' }), { runsDir, ...quiet, keepCheckpoints: 2 });
+  const dir = join(runsDir, 'k');
+  assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [3, 4]);
+  await train({ steps: 6 }, { runsDir, resume: dir, ...quiet });
+  assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [5, 6]);
+});
+
 test('a non-finite loss stops the run naming the column and step, keeping the last good checkpoint', async () => {
   await useRunBackend();
   const runsDir = tempRuns();
