@@ -13,7 +13,7 @@ interface InfoFlags {
   validFraction: number;
   seed: number;
   split?: string;
-  maxMemory?: number;
+  maxMemoryMb?: number;
   json: boolean;
 }
 
@@ -29,7 +29,7 @@ export function registerDatasetInfo(parent: Command): void {
     .option('--valid-fraction <f>', 'fraction of episodes held out for validation', floatFlag('--valid-fraction', 0, 0.999), 0.1)
     .option('--seed <n>', 'seed of the episode split', intFlag('--seed', 0), 0)
     .option('--split <mask>', 'robomimic: the mask naming the training demos (default: train when present)')
-    .option('--max-memory <MiB>', 'memory budget that decides eager or lazy loading (default: half the RAM)', floatFlag('--max-memory', 1))
+    .option('--max-memory-mb <MiB>', 'memory budget that decides eager or lazy loading (default: half the RAM)', floatFlag('--max-memory-mb', 1))
     .option('--json', 'print the summary as JSON', false)
     .action(async (file: string, o: InfoFlags) => {
       const s = await datasetInfo(file, {
@@ -40,7 +40,7 @@ export function registerDatasetInfo(parent: Command): void {
         validFraction: o.validFraction,
         seed: o.seed,
         split: o.split,
-        maxMemoryMB: o.maxMemory,
+        maxMemoryMB: o.maxMemoryMb,
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : formatInfo(s));
     });

@@ -67,8 +67,8 @@ function checkOptions(o: LoadOptions): void {
     throw errors.badFlag('--valid-fraction', 'a number in [0, 1)', String(o.validFraction));
   }
   if (o.discount !== undefined && !(o.discount >= 0 && o.discount < 1)) throw errors.badFlag('--discount', 'a number in [0, 1)', String(o.discount));
-  if (o.cacheMB !== undefined && !(o.cacheMB >= 0)) throw errors.badFlag('--cache', 'a number of MiB >= 0', String(o.cacheMB));
-  if (o.maxMemoryMB !== undefined && !(o.maxMemoryMB > 0)) throw errors.badFlag('--max-memory', 'a positive number of MiB', String(o.maxMemoryMB));
+  if (o.cacheMB !== undefined && !(o.cacheMB >= 0)) throw errors.badFlag('cacheMB', 'a number of MiB >= 0', String(o.cacheMB));
+  if (o.maxMemoryMB !== undefined && !(o.maxMemoryMB > 0)) throw errors.badFlag('--max-memory-mb', 'a positive number of MiB', String(o.maxMemoryMB));
 }
 
 export async function loadDataset(file: string, opts: LoadOptions = {}): Promise<LoadedDataset> {
