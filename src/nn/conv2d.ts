@@ -5,6 +5,7 @@ import { tf } from '../backend/tf.js';
 import type { Rng } from '../util/rng.js';
 import { makeVariable, type Module, type NamedVariable } from './module.js';
 import { torchUniformBound, uniformArray } from './init.js';
+import { fusedConv2d } from './fused.js';
 
 export class Conv2d implements Module {
   readonly inChannels: number;
@@ -61,14 +62,7 @@ export class Conv2d implements Module {
   }
 
   apply(x: tf.Tensor4D, activation: 'relu' | 'linear' = 'relu'): tf.Tensor4D {
-    return tf.fused.conv2d({
-      x,
-      filter: this.kernel as tf.Tensor4D,
-      strides: this.stride,
-      pad: 'valid',
-      bias: this.bias,
-      activation,
-    });
+    return fusedConv2d(x, this.kernel as tf.Tensor4D, this.bias as tf.Tensor1D, this.stride, activation);
   }
 
   namedVariables(): NamedVariable[] {

@@ -1,12 +1,12 @@
 // Fully connected layer, PyTorch-compatible. The kernel is stored [in, out] (y = x·K + b) because tfjs's matmul
 // kernels are fastest without a transposed operand (wasm/XNNPACK only take the fast path then); a PyTorch
 // state-dict weight [out, in] loads through loadTorch(), which transposes it, so values are identical.
-// Inside a gradient closure tf.fused.matMul with 'relu' falls back to matMul+add+relu, whose tape nodes compute
-// only the input gradients that are needed (the fused linear op would always compute both).
+// One fused kernel (matmul + bias + activation) forward, with or without a tape (see fused.ts).
 import { tf } from '../backend/tf.js';
 import type { Rng } from '../util/rng.js';
 import { makeVariable, type Module, type NamedVariable } from './module.js';
 import { torchUniformBound, transpose2d, uniformArray } from './init.js';
+import { fusedLinear } from './fused.js';
 
 export type Activation = 'relu' | 'linear';
 
@@ -46,7 +46,7 @@ export class Linear implements Module {
   }
 
   apply(x: tf.Tensor, activation: Activation = 'linear'): tf.Tensor2D {
-    return tf.fused.matMul({ a: x as tf.Tensor2D, b: this.kernel as tf.Tensor2D, bias: this.bias, activation }) as tf.Tensor2D;
+    return fusedLinear(x as tf.Tensor2D, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, activation);
   }
 
   /** Loads a PyTorch nn.Linear state-dict pair: weight [out,in] row-major, bias [out]. */
