@@ -20,11 +20,19 @@ export function randomShift(images: Uint8Array, b: number, h: number, w: number,
     // output columns [x0, x1) read source columns x + dx without clamping
     const x0 = Math.min(w, Math.max(0, -dx));
     const x1 = Math.max(x0, Math.min(w, w - dx));
+    // rows whose source row needs no clamping form one band: with row-major storage the whole band is a single
+    // copy at offset dy·row + dx·c (the columns that wrap into a neighbouring row are overwritten below)
+    const ya = Math.max(0, -dy);
+    const yb = Math.max(ya, Math.min(h, h - dy));
+    const off = dy * row + dx * c;
+    const o0 = Math.max(ya * row, -off);
+    const o1 = Math.min(yb * row, frame - off);
+    if (o1 > o0) out.set(images.subarray(base + o0 + off, base + o1 + off), base + o0);
     for (let y = 0; y < h; y++) {
       const sy = Math.min(h - 1, Math.max(0, y + dy));
       const src = base + sy * row;
       const dst = base + y * row;
-      if (x1 > x0) out.set(images.subarray(src + (x0 + dx) * c, src + (x1 + dx) * c), dst + x0 * c);
+      if ((y < ya || y >= yb) && x1 > x0) out.set(images.subarray(src + (x0 + dx) * c, src + (x1 + dx) * c), dst + x0 * c);
       for (let x = 0; x < x0; x++) for (let k = 0; k < c; k++) out[dst + x * c + k] = images[src + k];
       const last = src + (w - 1) * c;
       for (let x = x1; x < w; x++) for (let k = 0; k < c; k++) out[dst + x * c + k] = images[last + k];

@@ -37,7 +37,8 @@ function randomImages(n: number, rng: Rng): Uint8Array {
 }
 
 test('matches pad-then-crop exactly, per sample, for several shapes and pads', () => {
-  for (const [b, h, w, c, pad] of [[8, 16, 16, 9, 4], [5, 12, 20, 3, 2], [3, 6, 5, 1, 4], [4, 3, 3, 2, 5]]) {
+  // 300 samples at pad 2: all 25 (dx, dy) pairs occur, including the band edges (dy = 0 with dx < 0, ...)
+  for (const [b, h, w, c, pad] of [[8, 16, 16, 9, 4], [5, 12, 20, 3, 2], [3, 6, 5, 1, 4], [4, 3, 3, 2, 5], [300, 5, 7, 3, 2]]) {
     const img = randomImages(b * h * w * c, new Rng(b * 100 + pad));
     const got = randomShift(img, b, h, w, c, pad, new Rng(42));
     const want = reference(img, b, h, w, c, pad, new Rng(42));
