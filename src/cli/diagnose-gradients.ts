@@ -2,7 +2,7 @@
 // A fresh model is described with the same flags (or --config file) as `lapo train`, parsed by the same code, so
 // the model diagnosed is the one `lapo train` would build. With --checkpoint the model comes from the checkpoint
 // and only --dataset, --encoder-grad (must match) and --batch-size apply.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CONFIG_KEYS, configDefaults, describeKey } from '../algo/config.js';
 import { LapoError } from '../errors.js';
 import { globalsOf, startBackend } from './context.js';
@@ -10,6 +10,8 @@ import { choiceFlag } from './parse.js';
 import { buildRequest, kebab } from './train.js';
 
 const CHECKPOINT_KEYS = ['dataset', 'encoderGrad', 'batchSize'];
+// Accepted so that a `lapo train` command line can be reused as is, but they do not change one step: not in --help.
+const HIDDEN_KEYS = ['runName', 'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes'];
 
 /** Commander's attribute for a kebab flag (--batch-size → batchSize, --max-memory-mb → maxMemoryMb). */
 function attr(key: string): string {
@@ -32,7 +34,8 @@ export function registerDiagnoseGradients(program: Command): void {
   for (const key of CONFIG_KEYS) {
     const d = (configDefaults as Record<string, unknown>)[key];
     const shown = d === undefined || d === null ? '' : ` (default: ${Array.isArray(d) ? d.join(',') : String(d)})`;
-    cmd.option(`--${kebab(key)} ${argName(key)}`, `${describeKey(key)}${shown}`);
+    const opt = new Option(`--${kebab(key)} ${argName(key)}`, `${describeKey(key)}${shown}`);
+    cmd.addOption(HIDDEN_KEYS.includes(key) ? opt.hideHelp() : opt);
   }
   cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const g = globalsOf(self);
