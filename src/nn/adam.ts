@@ -7,6 +7,7 @@
 // The state (moments and counts) is exposed as named tensors so checkpoints resume bit-exactly.
 import { tf } from '../backend/tf.js';
 import { makeVariable } from './module.js';
+import { nativeAdamUpdate } from '../backend/native.js';
 
 export interface AdamOptions {
   lr: number;
@@ -61,6 +62,17 @@ export class Adam {
         const g = grads[i];
         if (g == null) continue;
         const t = ++this.steps[i];
+        // Native backend: the same float32 operations in one in-place pass (src/backend/native.ts).
+        const fused = nativeAdamUpdate(this.params[i], g, this.m[i], this.v[i], {
+          beta1: this.beta1,
+          oneMinusBeta1: 1 - this.beta1,
+          beta2: this.beta2,
+          oneMinusBeta2: 1 - this.beta2,
+          bc2Sqrt: Math.sqrt(1 - Math.pow(this.beta2, t)),
+          eps: this.eps,
+          stepSize: this.lr / (1 - Math.pow(this.beta1, t)),
+        });
+        if (fused) continue;
         let c = cache.get(t);
         if (!c) {
           const bc1 = 1 - Math.pow(this.beta1, t);

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Builds lapo's native engine (native/, an N-API addon on OpenBLAS) during `npm ci` / `npm install`.
+// The addon is optional: when OpenBLAS's headers are missing or the build fails, this prints one line and exits
+// 0, so installing lapo never fails; `--backend native` then says what to install.
+// Overrides: LAPO_SKIP_NATIVE=1 (skip), LAPO_OPENBLAS_INCLUDE=<dir with cblas.h>, LAPO_OPENBLAS_LIB=<lib name,
+// default openblas>, LAPO_NATIVE_ARCH=<compiler flag, default -march=x86-64-v3 on CPUs with AVX2+FMA, '' for none>.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const nativeDir = join(root, 'native');
+const logFile = join(nativeDir, 'build', 'build.log');
+const say = (msg) => console.log(`lapo native engine: ${msg}`);
+
+function findOpenblasInclude() {
+  if (process.env.LAPO_OPENBLAS_INCLUDE) return process.env.LAPO_OPENBLAS_INCLUDE;
+  const triple = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
+  const candidates = [
+    `/usr/include/${triple}/openblas-pthread`, // Debian/Ubuntu libopenblas-dev (pthread flavour)
+    `/usr/include/${triple}/openblas-openmp`,
+    `/usr/include/${triple}/openblas-serial`,
+    '/usr/include/openblas', // Fedora, Arch
+    '/usr/local/opt/openblas/include', // Homebrew (Intel)
+    '/opt/homebrew/opt/openblas/include', // Homebrew (Apple silicon)
+    '/usr/local/include',
+  ];
+  return candidates.find((d) => existsSync(join(d, 'cblas.h')) && existsSync(join(d, 'openblas_config.h')));
+}
+
+function archFlag() {
+  if (process.env.LAPO_NATIVE_ARCH !== undefined) return process.env.LAPO_NATIVE_ARCH;
+  if (process.arch !== 'x64') return '';
+  try {
+    const flags = readFileSync('/proc/cpuinfo', 'utf8');
+    return /\bavx2\b/.test(flags) && /\bfma\b/.test(flags) ? '-march=x86-64-v3' : '';
+  } catch {
+    return '';
+  }
+}
+
+function nodeGyp() {
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) {
+    return process.env.npm_config_node_gyp;
+  }
+  try {
+    return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    return existsSync(bundled) ? bundled : null;
+  }
+}
+
+function main() {
+  if (process.env.LAPO_SKIP_NATIVE === '1') return say('skipped (LAPO_SKIP_NATIVE=1)');
+  const include = findOpenblasInclude();
+  if (!include) {
+    return say('not built: OpenBLAS headers not found (apt-get install libopenblas-dev, then npm run install)');
+  }
+  const gyp = nodeGyp();
+  if (!gyp) return say('not built: node-gyp not found (it ships with npm)');
+  // Node's own headers, when installed beside the binary (Debian, nodesource, official tarballs): no download.
+  const prefix = resolve(dirname(process.execPath), '..');
+  const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+  const args = [
+    gyp, 'rebuild', '--release', ...nodedir, `--directory=${nativeDir}`, '--',
+    `-Dopenblas_include=${include}`,
+    `-Dopenblas_lib=${process.env.LAPO_OPENBLAS_LIB ?? 'openblas'}`,
+    `-Dlapo_arch=${archFlag()}`,
+  ];
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: process.env });
+  mkdirSync(dirname(logFile), { recursive: true });
+  writeFileSync(logFile, `${args.join(' ')}\n\n${r.stdout ?? ''}\n${r.stderr ?? ''}\n${r.error ?? ''}\n`);
+  if (r.status !== 0) {
+    return say(`not built: compiling failed (details in ${logFile}); --backend native will be unavailable`);
+  }
+  say(`built in ${((Date.now() - t0) / 1000).toFixed(0)} s (OpenBLAS from ${include})`);
+}
+
+try {
+  main();
+} catch (e) {
+  say(`not built: ${e instanceof Error ? e.message : String(e)}`);
+}
+process.exit(0);
