@@ -36,7 +36,7 @@ export const LapoConfigSchema = z
     batchSize: field('batchSize', 'an integer >= 1 or null', posInt().nullable().default(null),
       'transitions per step (null: 512 for state-only data, 64 with images)'),
     criticLr: field('criticLr', 'a number > 0', z.number().positive().default(2e-4),
-      'Adam learning rate of the critic group (Q1, Q2, V, and the encoder under --encoder-grad critic|both)'),
+      'Adam learning rate of the critic group (Q1, Q2, V, and the encoder under --encoder-grad critic or both)'),
     vaeLr: field('vaeLr', 'a number > 0', z.number().positive().default(2e-4),
       'Adam learning rate of the actorVae group (the conditional VAE)'),
     actorLr: field('actorLr', 'a number > 0', z.number().positive().default(2e-4),
@@ -99,6 +99,11 @@ export const configDefaults: Omit<LapoConfig, 'dataset'> = (() => {
 })();
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(LapoConfigSchema.shape);
+
+/** The command-line flag of a key: criticLr -> --critic-lr, maxMemoryMB -> --max-memory-mb. */
+export function flagFor(key: string): string {
+  return `--${key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
+}
 
 /** The description of a key (for --help and the README table). */
 export function describeKey(key: string): string {

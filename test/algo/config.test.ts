@@ -1,7 +1,7 @@
 // The config schema: official defaults, strictness, one-line errors naming the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_KEYS, configDefaults, describeKey, parseConfig, resolveConfig } from '../../src/algo/config.js';
+import { CONFIG_KEYS, configDefaults, describeKey, flagFor, parseConfig, resolveConfig } from '../../src/algo/config.js';
 import { LapoError } from '../../src/errors.js';
 
 test('defaults are the official LAPO command-line defaults', () => {
@@ -36,8 +36,11 @@ test('defaults are the official LAPO command-line defaults', () => {
   assert.deepEqual([own.batchSize, own.latentDim, own.augment], [100, 3, 'none']);
 });
 
-test('every key is described (the text --help prints)', () => {
+test('every key is described (the text --help prints) and has a kebab-case flag', () => {
   for (const k of CONFIG_KEYS) assert.ok(describeKey(k).length > 10, `${k} has no description`);
+  assert.equal(flagFor('criticLr'), '--critic-lr');
+  assert.equal(flagFor('maxMemoryMB'), '--max-memory-mb');
+  assert.equal(flagFor('doubleqMin'), '--doubleq-min');
 });
 
 function message(obj: unknown): string {
