@@ -1,19 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { lapo, lapoMany } from '../plot/cli-runner.js';
 import { sharedFile, TINY_FLAGS } from '../diagnostics/fixtures.js';
 
 // `lapo diagnose-gradients` as a user runs it, from the TypeScript sources, on the cpu backend.
-function lapo(...args: string[]) {
-  const main = new URL('../../src/cli/main.ts', import.meta.url).href;
-  const code = `import { main } from ${JSON.stringify(main)}; process.exitCode = await main(['node', 'lapo', ...process.argv.slice(1)]);`;
-  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code, '--', '--backend', 'cpu', ...args], { encoding: 'utf8' });
-}
+const run = (...args: string[]) => lapo(['--backend', 'cpu', ...args]);
 
 const FILE = () => sharedFile('fixtures', 'multimodal', 'minari-dict-obs.hdf5');
 
 test('default mode: --json prints one JSON object, exit 0', () => {
-  const r = lapo('diagnose-gradients', '--dataset', FILE(), ...TINY_FLAGS, '--json');
+  const r = run('diagnose-gradients', '--dataset', FILE(), ...TINY_FLAGS, '--json');
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { ok: boolean; failed: number; encoderGrad: string; checks: { name: string; status: string; value?: number }[] };
   assert.equal(report.ok, true);
@@ -24,7 +20,7 @@ test('default mode: --json prints one JSON object, exit 0', () => {
 });
 
 test('--encoder-grad vae: table with the failing checks last, the one-line meaning, exit 1', () => {
-  const r = lapo('diagnose-gradients', '--dataset', FILE(), ...TINY_FLAGS, '--encoder-grad', 'vae');
+  const r = run('diagnose-gradients', '--dataset', FILE(), ...TINY_FLAGS, '--encoder-grad', 'vae');
   assert.equal(r.status, 1, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.match(lines[0], /^diagnose-gradients: .*minari-dict-obs\.hdf5, freshly initialised model, --encoder-grad vae, batch 16, backend cpu$/);
@@ -39,29 +35,6 @@ test('--encoder-grad vae: table with the failing checks last, the one-line meani
   assert.match(fails.at(-1)!, /^step\.critic\.encoder +0 +> 0 +FAIL$/);
 });
 
-/**
- * Runs several command lines in ONE child process (one start-up instead of one per case), each with its own exit
- * status and captured output; the child prints them as JSON.
- */
-function lapoMany(cases: string[][]): { status: number; stdout: string; stderr: string }[] {
-  const main = new URL('../../src/cli/main.ts', import.meta.url).href;
-  const code = `import { main } from ${JSON.stringify(main)};
-const real = process.stdout.write.bind(process.stdout);
-const results = [];
-for (const args of JSON.parse(process.argv[1])) {
-  const out = { stdout: '', stderr: '' };
-  process.stdout.write = (c) => ((out.stdout += String(c)), true);
-  process.stderr.write = (c) => ((out.stderr += String(c)), true);
-  const status = await main(['node', 'lapo', '--backend', 'cpu', ...args]);
-  results.push({ status, ...out });
-}
-process.stdout.write = real;
-real(JSON.stringify(results));`;
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code, '--', JSON.stringify(cases)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
-
 test('usage errors are one line and exit 2; a missing dataset or checkpoint exits 1', () => {
   const cases: [string[], number, RegExp][] = [
     [['diagnose-gradients', ...TINY_FLAGS], 2, /^lapo: --dataset: required/],
@@ -71,7 +44,7 @@ test('usage errors are one line and exit 2; a missing dataset or checkpoint exit
     [['diagnose-gradients', '--dataset', 'nope.h5', ...TINY_FLAGS], 1, /^lapo: nope\.h5: no such file/],
     [['diagnose-gradients', '--checkpoint', 'no/such/run'], 1, /^lapo: no\/such\/run: no such run or checkpoint folder/],
   ];
-  const results = lapoMany(cases.map(([args]) => args));
+  const results = lapoMany(cases.map(([args]) => ['--backend', 'cpu', ...args]));
   for (const [i, [args, status, re]] of cases.entries()) {
     const r = results[i];
     assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);

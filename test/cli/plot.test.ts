@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { lapo, lapoMany } from '../plot/cli-runner.js';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempRoot, writeRun } from '../plot/fake-runs.js';
-
-// `lapo plot` as a user runs it, from the TypeScript sources (no build needed), in `cwd`.
-function lapo(cwd: string, ...args: string[]) {
-  const main = new URL('../../src/cli/main.ts', import.meta.url).href;
-  const code = `import { main } from ${JSON.stringify(main)}; process.exitCode = await main(['node', 'lapo', ...process.argv.slice(1)]);`;
-  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code, ...args], { cwd, encoding: 'utf8' });
-}
 
 test('lapo plot NAME... resolves names under ./runs, writes the file and lists the lines', () => {
   const root = tempRoot();
   try {
     for (const seed of [0, 1]) writeRun(root, { name: `px-s${seed}`, seed, encoderGrad: 'critic', offset: seed });
     writeRun(root, { name: 'px-frozen', seed: 0, encoderGrad: 'frozen', offset: 0 });
-    const r = lapo(root, 'plot', 'px-s0', 'px-s1', 'px-frozen', '--metric', 'critic_loss,q_mean', '--metric', 'delta_critic', '--band', 'minmax', '--out', 'out/fig.png');
+    const r = lapo(['plot', 'px-s0', 'px-s1', 'px-frozen', '--metric', 'critic_loss,q_mean', '--metric', 'delta_critic', '--band', 'minmax', '--out', 'out/fig.png'], root);
     assert.equal(r.stderr, '');
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^wrote out\/fig\.png \(png, \d+ bytes\): 3 panel\(s\) \[critic_loss, q_mean, delta_critic\], 2 line\(s\):/);
@@ -39,8 +32,9 @@ test('lapo plot errors: one line on stderr, exit 1 for data, 2 for usage', () =>
       [['plot', 'a', '--band', 'wide', '--out', 'x.svg'], 2, /^lapo: --band: expected ci95\|minmax\|std\|none, found "wide"/],
       [['plot', 'a', '--out', 'x.pdf'], 2, /^lapo: --out x\.pdf: expected a file name ending in \.png or \.svg/],
     ];
-    for (const [args, status, re] of cases) {
-      const r = lapo(root, ...args);
+    const results = lapoMany(cases.map(([args]) => args), root);
+    for (const [i, [args, status, re]] of cases.entries()) {
+      const r = results[i];
       assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, re);
