@@ -34,7 +34,7 @@ export interface PlotResult {
 
 // Shown when no --metric is given: the three losses and the value scale, then the policy's evaluation score.
 const DEFAULT_METRICS = ['critic_loss', 'vae_loss', 'actor_loss', 'q_mean'];
-const DEFAULT_EVAL = ['normalized_score', 'success_rate', 'return_mean'];
+const DEFAULT_EVAL = ['score', 'success_rate', 'return_mean'];
 
 export function defaultMetrics(runs: RunData[]): string[] {
   const common = (m: string) => runs.every((r) => availableMetrics(r).includes(m));

@@ -30,7 +30,7 @@ const DESCRIPTIONS: Record<string, string> = {
   delta_actor: 'actor parameter change per step (L2)',
   return_mean: 'evaluation return (mean over episodes)',
   return_std: 'evaluation return (std over episodes)',
-  normalized_score: 'normalised evaluation score',
+  score: 'normalised task score',
   success_rate: 'evaluation success rate',
 };
 
