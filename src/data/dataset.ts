@@ -72,8 +72,11 @@ export class LoadedDataset implements TransitionDataset {
     if (g.frameBytes > 0) {
       image = new Uint8Array(B * g.frameBytes);
       nextImage = new Uint8Array(B * g.frameBytes);
-      this.frames.fillImages(obs, image);
-      this.frames.fillImages(next, nextImage);
+      if (this.frames.fillImagePairs) this.frames.fillImagePairs(obs, next, image, nextImage);
+      else {
+        this.frames.fillImages(obs, image);
+        this.frames.fillImages(next, nextImage);
+      }
     }
     let state: Float32Array | null = null;
     let nextState: Float32Array | null = null;

@@ -11,6 +11,8 @@ export interface FrameSource {
   readonly mode: 'eager' | 'lazy';
   /** dst[b] = the stacked views of frames[b], [B, H, W, sum(C)] uint8. */
   fillImages(frames: Int32Array, dst: Uint8Array): void;
+  /** Optional faster way to fill a batch's images and next images together (lazy: one read per pair). */
+  fillImagePairs?(obs: Int32Array, next: Int32Array, dstObs: Uint8Array, dstNext: Uint8Array): void;
   /** dst[b] = the raw (un-normalised) state vector of frames[b], [B, stateDim]. */
   fillState(frames: Int32Array, dst: Float32Array): void;
   /** Every frame's raw state in frame order, in blocks (for statistics). */
