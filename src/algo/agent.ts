@@ -2,6 +2,7 @@
 // HostBatch and returns plain numbers. One step = one official LAPO iteration (lapo-step.ts) inside one tf.tidy,
 // one read-back of the stacked metrics. The trainer, checkpoints, eval and diagnostics use only this class.
 import { tf } from '../backend/tf.js';
+import { imagesToTensor } from '../backend/native.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { LapoError } from '../errors.js';
 import { stateDim, totalChannels, type HostBatch, type ObsSpec } from '../data/types.js';
@@ -280,7 +281,7 @@ export class LapoAgent {
     };
   }
 
-  /** uint8 NHWC views -> float [0,1] (converted here, on the host, in one pass); state as is. */
+  /** uint8 NHWC views -> float [0,1] (x/255 in one pass: natively on the native backend); state as is. */
   private observation(batch: HostBatch, next: boolean): Observation {
     const spec = this.dims.spec;
     const b = batch.size;
@@ -293,9 +294,7 @@ export class LapoAgent {
       const c = totalChannels(spec);
       if (!src) throw new Error(`LapoAgent: batch has no ${next ? 'nextImage' : 'image'}`);
       expectLength(next ? 'nextImage' : 'image', src, b * h * w * c);
-      const f = new Float32Array(src.length);
-      for (let i = 0; i < src.length; i++) f[i] = src[i] / 255;
-      image = tf.tensor4d(f, [b, h, w, c]);
+      image = imagesToTensor(src, [b, h, w, c]);
     }
     if (sd > 0) {
       const src = next ? batch.nextState : batch.state;

@@ -36,6 +36,7 @@
 //     in the update itself; gradient norms and changes are computed only on `measure` steps.
 import { tf } from '../backend/tf.js';
 import { detached } from '../nn/detach.js';
+import { nativePolyakUpdate } from '../backend/native.js';
 import type { Observation } from '../nn/encoder.js';
 import type { NamedVariable } from '../nn/module.js';
 import type { LapoModel, LapoNets } from './model.js';
@@ -292,12 +293,13 @@ export function actorUpdate(m: LapoModel, groups: Groups, st: StepState, measure
   return r;
 }
 
-/** θᵗ ← τθ + (1−τ)θᵗ for every pair. */
+/** θᵗ ← τθ + (1−τ)θᵗ for every pair (in place, one native pass per variable, on the native backend). */
 export function softUpdate(m: LapoModel, online: readonly NamedVariable[], target: readonly NamedVariable[]): void {
   if (online.length !== target.length) throw new Error('softUpdate: online and target differ');
   tf.tidy(() => {
     online.forEach(([, p], i) => {
       const t = target[i][1];
+      if (nativePolyakUpdate(t, p, m.hp.tau, 1 - m.hp.tau)) return;
       t.assign(tf.add(tf.mul(p, m.c.tau), tf.mul(t, m.c.oneMinusTau)));
     });
   });

@@ -5,6 +5,8 @@
 // state under tfjs variable names. The step count is per parameter, as in PyTorch (a parameter without a gradient
 // in a step is skipped: no moment update, no count).
 // The state (moments and counts) is exposed as named tensors so checkpoints resume bit-exactly.
+// On the native backend each parameter is updated in place by one native pass (same operations, same order,
+// bit-identical to the tf-op chain below on the cpu backend); elsewhere the tf-op chain runs.
 import { tf } from '../backend/tf.js';
 import { makeVariable } from './module.js';
 import { nativeAdamUpdate } from '../backend/native.js';
@@ -62,22 +64,22 @@ export class Adam {
         const g = grads[i];
         if (g == null) continue;
         const t = ++this.steps[i];
+        const stepSize = this.lr / (1 - Math.pow(this.beta1, t));
+        const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
         // Native backend: the same float32 operations in one in-place pass (src/backend/native.ts).
-        const fused = nativeAdamUpdate(this.params[i], g, this.m[i], this.v[i], {
+        const native = nativeAdamUpdate(this.params[i], g, this.m[i], this.v[i], {
           beta1: this.beta1,
           oneMinusBeta1: 1 - this.beta1,
           beta2: this.beta2,
           oneMinusBeta2: 1 - this.beta2,
-          bc2Sqrt: Math.sqrt(1 - Math.pow(this.beta2, t)),
+          bc2Sqrt,
           eps: this.eps,
-          stepSize: this.lr / (1 - Math.pow(this.beta1, t)),
+          stepSize,
         });
-        if (fused) continue;
+        if (native) continue;
         let c = cache.get(t);
         if (!c) {
-          const bc1 = 1 - Math.pow(this.beta1, t);
-          const bc2 = 1 - Math.pow(this.beta2, t);
-          c = { stepSize: tf.scalar(this.lr / bc1), bc2Sqrt: tf.scalar(Math.sqrt(bc2)) };
+          c = { stepSize: tf.scalar(stepSize), bc2Sqrt: tf.scalar(bc2Sqrt) };
           cache.set(t, c);
         }
         const m = tf.add(tf.mul(this.m[i], this.cBeta1), tf.mul(g, this.c1mBeta1));
