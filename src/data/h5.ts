@@ -123,6 +123,8 @@ export function typedView(bytes: Uint8Array, info: Pick<DatasetInfo, 'kind' | 'b
 /** An open HDF5 file. All methods throw one-line LapoErrors naming the file and the key. */
 export class H5Reader {
   private readonly infos = new Map<string, DatasetInfo>();
+  // the file is opened read-only, so listings never change (Minari files list thousands of episode groups)
+  private readonly listings = new Map<string, string[]>();
   private closed = false;
 
   private constructor(
@@ -191,7 +193,13 @@ export class H5Reader {
 
   /** Names inside a group, in HDF5's order (usually by name: callers sort episode groups numerically). */
   keys(path = '/'): string[] {
-    return this.guard(path, () => this.m.get_names(this.h.file_id, norm(path), false));
+    const p = norm(path);
+    let names = this.listings.get(p);
+    if (!names) {
+      names = this.guard(path, () => this.m.get_names(this.h.file_id, p, false));
+      this.listings.set(p, names);
+    }
+    return names.slice();
   }
 
   info(path: string): DatasetInfo {
