@@ -84,3 +84,19 @@ test('the same seed gives the same run; noise can be injected', async () => {
   a.dispose();
   b.dispose();
 });
+
+test('--policy-features: the actor reads the online or the target encoder', async () => {
+  await useCpuBackend();
+  const batch = randomBatch(new Rng(4), 3);
+  for (const policyFeatures of ['online', 'target'] as const) {
+    const agent = toyAgent('critic', 6, { policyFeatures });
+    const m = agent.step(batch);
+    assert.ok(Number.isFinite(m.actor_loss) && Number.isFinite(m.vae_loss));
+    const before = agent.act(batch);
+    // Scramble the online encoder only: the policy must change exactly when it reads online features.
+    tf.tidy(() => agent.namedVariables().get('encoder/fc/bias')!.assign(tf.fill([32], 5)));
+    const after = agent.act(batch);
+    assert.equal(before.some((x, i) => x !== after[i]), policyFeatures === 'online', policyFeatures);
+    agent.dispose();
+  }
+});
