@@ -40,7 +40,8 @@ import { nativePolyakUpdate } from '../backend/native.js';
 import type { Observation } from '../nn/encoder.js';
 import type { NamedVariable } from '../nn/module.js';
 import type { LapoModel, LapoNets } from './model.js';
-import { GROUP_NAMES, type Group, type GroupName, type Groups } from './groups.js';
+import type { GroupName, Groups } from './groups.js';
+import { conv1AppliedNorm, globalNorm, groupGradients, type GradResult } from './step-grads.js';
 import { CORE_COLUMNS, changeNorm, parameterSets, snapshot } from './metrics.js';
 
 type T2 = tf.Tensor2D;
@@ -173,47 +174,9 @@ export function prepareStep(m: LapoModel, groups: Groups, inp: StepInputs, measu
   return { inp, fNext, targetQ, nextQ, f, fPolicy: null, advantage: null, weights: null, scalars: {}, kept: [] };
 }
 
-interface GradResult {
-  /** Gradients of the group's own variables (null where none reached). */
-  groupGrads: (tf.Tensor | null)[];
-  /** Gradient of every encoder variable the loss reached (measure or ownership), by encoder variable name. */
-  encoderGrads: Map<string, tf.Tensor>;
-}
-
-/**
- * Gradients of `loss` for a group, plus the encoder's when asked, in one backward pass. With `withEncoder` the
- * encoder's variables are in the differentiation list even when the loss does not use them: tfjs then returns no
- * gradient for them, which is the honest measurement that nothing reaches the encoder (norm 0).
- */
-function groupGradients(m: LapoModel, group: Group, loss: () => tf.Scalar, withEncoder: boolean): GradResult {
-  const encVars: NamedVariable[] = withEncoder ? encoderNamed(m) : [];
-  const list = new Map<tf.Variable, string>();
-  for (const [n, v] of group.variables) list.set(v, n);
-  for (const [n, v] of encVars) if (v.trainable) list.set(v, n);
-  // The returned value is the loss scalar the closure kept for the metrics: the caller's tidy releases it.
-  const { grads } = tf.variableGrads(loss, [...list.keys()]);
-  const groupGrads = group.variables.map(([, v]) => grads[v.name] ?? null);
-  const encoderGrads = new Map<string, tf.Tensor>();
-  for (const [n, v] of encVars) {
-    const g = grads[v.name];
-    if (g) encoderGrads.set(n, g);
-  }
-  return { groupGrads, encoderGrads };
-}
-
-function encoderNamed(m: LapoModel): NamedVariable[] {
-  return m.online.encoder.namedVariables().map(([n, v]) => [`encoder/${n}`, v] as const);
-}
-
 function keep<T extends tf.Tensor>(st: StepState, t: T): T {
   st.kept.push(tf.keep(t));
   return t;
-}
-
-/** Global L2 norm of a set of gradients (0 when empty). */
-function globalNorm(grads: Iterable<tf.Tensor>): tf.Scalar {
-  const sq = [...grads].map((g) => tf.sum(tf.square(g)));
-  return sq.length === 0 ? tf.scalar(0) : (tf.sqrt(tf.addN(sq)) as tf.Scalar);
 }
 
 /** Critic step: L_c through the encoder when the critic owns it, then Adam on the critic group. */
@@ -319,7 +282,6 @@ export function disposeStep(st: StepState): void {
   st.kept = [];
 }
 
-export { globalNorm };
 
 // ---------------------------------------------------------------------------------------------------------------
 // The whole iteration.
@@ -378,14 +340,4 @@ export function lapoIteration(m: LapoModel, groups: Groups, inp: StepInputs, opt
   } finally {
     disposeStep(st);
   }
-}
-
-/** First conv layer's share of the encoder gradient applied this step (summed over the groups that own it). */
-function conv1AppliedNorm(groups: Groups, results: GradResult[]): tf.Scalar {
-  const parts: tf.Tensor[] = [];
-  GROUP_NAMES.forEach((g, i) => {
-    if (!groups[g].ownsEncoder) return;
-    for (const [n, grad] of results[i].encoderGrads) if (n.startsWith('encoder/conv1/')) parts.push(grad);
-  });
-  return globalNorm(parts);
 }
