@@ -25,14 +25,14 @@ const rnd = (shape: number[]) => tf.randomUniform(shape, -1, 1, 'float32', 7);
 
 function time(name: string, flops: number, f: () => tf.Tensor | tf.Tensor[]): void {
   if (values.only && !name.includes(values.only)) return;
-  tf.dispose(f());
-  tf.dispose(f());
+  tf.dispose(tf.tidy(f));
+  tf.dispose(tf.tidy(f));
   let best = Infinity;
   let bestCpu = Infinity;
   for (let r = 0; r < reps; r++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const out = f();
+    const out = tf.tidy(f);
     const dt = performance.now() - t0;
     const c = process.cpuUsage(c0);
     tf.dispose(out);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common.h"
+#include "conv.h"
 #include "pool.h"
 
 extern "C" {
@@ -25,12 +26,20 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pool_threads());
 }
 
+// setConvEngine(useOneDnn): false forces im2col + OpenBLAS (tests run both paths).
+Napi::Value SetConvEngine(const Napi::CallbackInfo& info) {
+  set_conv_engine(flag(info, 0));
+  return Napi::Boolean::New(info.Env(), conv_uses_dnnl());
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("threads", pool_threads());
   o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
   o.Set("blasCore", openblas_get_corename());
   o.Set("blasConfig", openblas_get_config());
+  o.Set("dnnl", dnnl_available());
+  o.Set("convEngine", conv_uses_dnnl() ? "oneDNN" : "im2col+OpenBLAS");
   return o;
 }
 
@@ -40,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   openblas_set_num_threads(1);
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setConvEngine", Napi::Function::New(env, SetConvEngine, "setConvEngine"));
   register_gemm(env, exports);
   register_conv(env, exports);
   register_elementwise(env, exports);

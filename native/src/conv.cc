@@ -1,5 +1,6 @@
-// 2-D convolution, NHWC (tfjs's layout), filter [kh, kw, Ci, Co], as im2col + sgemm on blocks of output
-// pixels sized to stay in L2: each pool task gathers its block of patches into a per-thread buffer and
+// 2-D convolution, NHWC (tfjs's layout), filter [kh, kw, Ci, Co]. With oneDNN (conv_dnnl.cc) when the addon
+// was built with it and conv_engine() allows it; otherwise, and for geometries oneDNN rejects, as im2col + sgemm
+// on blocks of output pixels sized to stay in L2: each pool task gathers its block of patches into a per-thread buffer and
 // multiplies it at once, so the patch matrix never travels through main memory.
 //   forward:         y[r, :]  = col[r, :] · W                        (W viewed as [K = kh·kw·Ci, Co])
 //   backprop input:  dcol     = dy · Wᵀ, scattered back onto dx      (tasks own whole samples: no races)
@@ -9,18 +10,21 @@
 #include <vector>
 
 #include "common.h"
+#include "conv.h"
 #include "gemm.h"
 #include "pool.h"
 
 namespace lapo {
-namespace {
 
-struct ConvDims {
-  int64_t B, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, dh, dw, pt, pl;
-  int64_t K() const { return kh * kw * Ci; }
-  int64_t M() const { return B * Ho * Wo; }
-  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0; }
-};
+namespace {
+bool g_use_dnnl = true;
+}  // namespace
+
+// 1: oneDNN when built with it (default), 0: im2col + OpenBLAS always (tests cover both; the bench compares).
+void set_conv_engine(bool dnnl) { g_use_dnnl = dnnl; }
+bool conv_uses_dnnl() { return g_use_dnnl && dnnl_available(); }
+
+namespace {
 
 ConvDims dims_from(const Napi::CallbackInfo& info, size_t i) {
   ConvDims d;
@@ -109,6 +113,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   ep.act = static_cast<int>(num(info, 19));
   ep.alpha = static_cast<float>(dbl(info, 20));
   const bool has_ep = ep.bias || ep.act != kLinear;
+  if (conv_uses_dnnl() && dnnl_conv_forward(x, w, ep.bias, y, d, ep.act, ep.alpha)) return info.Env().Undefined();
   const int64_t K = d.K(), M = d.M();
   if (d.pointwise()) {
     sgemm_mt(false, false, M, d.Co, K, 1.f, x, K, w, d.Co, 0.f, y, d.Co, &ep);
@@ -134,6 +139,7 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   const float* w = f32(info, 1);
   float* dx = f32(info, 2);
   const ConvDims d = dims_from(info, 3);
+  if (conv_uses_dnnl() && dnnl_conv_backward_data(dy, w, dx, d)) return info.Env().Undefined();
   const int64_t K = d.K(), hw = d.Ho * d.Wo, in_size = d.H * d.W * d.Ci;
   if (d.pointwise()) {
     sgemm_mt(false, true, d.M(), K, d.Co, 1.f, dy, d.Co, w, d.Co, 0.f, dx, K);
@@ -161,6 +167,7 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   const float* dy = f32(info, 1);
   float* dw = f32(info, 2);
   const ConvDims d = dims_from(info, 3);
+  if (conv_uses_dnnl() && dnnl_conv_backward_weights(x, dy, dw, d)) return info.Env().Undefined();
   const int64_t K = d.K(), M = d.M(), KC = K * d.Co;
   const int threads = pool_threads();
   const int64_t R = block_rows(K, 64, 2048);

@@ -42,7 +42,7 @@ export async function setupNative(threads?: number): Promise<{ name: 'native'; t
   return {
     name: 'native',
     threads: n,
-    detail: `lapo native kernels, ${i.blasConfig.split(' ').slice(0, 2).join(' ')} (${i.blasCore} kernels), tfjs-backend-cpu ${tf.version_core}`,
+    detail: `lapo native kernels: ${i.blasConfig.split(' ').slice(0, 2).join(' ')} (${i.blasCore} kernels), ${i.dnnl ? 'oneDNN' : 'im2col'} convolutions; tfjs-backend-cpu ${tf.version_core}`,
   };
 }
 

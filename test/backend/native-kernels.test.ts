@@ -6,9 +6,24 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/util/rng.js';
+import { loadAddon } from '../../src/backend/native-kernels/addon.js';
 import { compare, randomInput, requireNative } from './native-compare.js';
 
 before(requireNative);
+
+/** Runs `body` with oneDNN convolutions (when the addon has them) and with im2col + OpenBLAS. */
+function bothConvEngines(body: () => void): void {
+  const addon = loadAddon()!;
+  const engines = addon.info().dnnl ? [true, false] : [false];
+  try {
+    for (const e of engines) {
+      addon.setConvEngine(e);
+      body();
+    }
+  } finally {
+    addon.setConvEngine(true);
+  }
+}
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -55,7 +70,7 @@ function describe(c: ConvCase): string {
   return `x[${c.b},${c.h},${c.w},${c.ci}] k${c.k} co${c.co} s${c.s} ${Array.isArray(c.pad) ? 'explicit' : c.pad} d${c.dil}`;
 }
 
-test('Conv2D, FusedConv2D (bias + relu/linear/elu/relu6/leakyrelu) match the cpu backend', () => {
+test('Conv2D, FusedConv2D (bias + relu/linear/elu/relu6/leakyrelu) match the cpu backend', () => bothConvEngines(() => {
   const rng = new Rng(1);
   for (const c of convCases()) {
     const x = randomInput(rng, [c.b, c.h, c.w, c.ci]);
@@ -69,9 +84,9 @@ test('Conv2D, FusedConv2D (bias + relu/linear/elu/relu6/leakyrelu) match the cpu
       );
     }
   }
-});
+}));
 
-test('Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', () => {
+test('Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', () => bothConvEngines(() => {
   const rng = new Rng(2);
   for (const c of convCases()) {
     if (c.dil !== 1) continue; // tfjs has no conv gradients for dilation > 1
@@ -87,9 +102,9 @@ test('Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', () =>
       tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
     );
   }
-});
+}));
 
-test('conv2d gradients through a relu match the cpu backend', () => {
+test('conv2d gradients through a relu match the cpu backend', () => bothConvEngines(() => {
   const rng = new Rng(3);
   const x = randomInput(rng, [2, 13, 11, 9]);
   const w1 = randomInput(rng, [3, 3, 9, 8]);
@@ -100,7 +115,7 @@ test('conv2d gradients through a relu match the cpu backend', () => {
     );
     return g([xt, a, b]);
   });
-});
+}));
 
 test('BatchMatMul: every transpose combination, batch 1, broadcast batches, odd sizes', () => {
   const rng = new Rng(4);

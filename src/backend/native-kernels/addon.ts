@@ -11,7 +11,9 @@ type Typed = Float32Array | Int32Array | Uint8Array;
 
 export interface NativeAddon {
   setThreads(n: number): number;
-  info(): { threads: number; hardwareThreads: number; blasCore: string; blasConfig: string };
+  info(): { threads: number; hardwareThreads: number; blasCore: string; blasConfig: string; dnnl: boolean; convEngine: string };
+  /** false: im2col + OpenBLAS convolutions even when built with oneDNN. Returns whether oneDNN is now used. */
+  setConvEngine(oneDnn: boolean): boolean;
   matmul(
     a: F32, b: F32, out: F32, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
     aBatchStride: number, bBatchStride: number, bias: F32 | null, biasScalar: boolean, act: number, alpha: number,
