@@ -3,7 +3,7 @@
 // Latent.train. lapo must reproduce them with the identity encoder (state-only data).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCpuBackend } from '../helpers/backend.js';
+import { useCpuBackend, useTrainingBackend } from '../helpers/backend.js';
 import { tf } from '../../src/backend/tf.js';
 import { LapoAgent } from '../../src/algo/agent.js';
 import { parseConfig } from '../../src/algo/config.js';
@@ -31,7 +31,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 test('three iterations reproduce the official LAPO losses, advantages and weights', async () => {
-  await useCpuBackend();
+  // cpu by default; LAPO_TEST_BACKEND=native|wasm checks the same numbers on that engine.
+  await (process.env.LAPO_TEST_BACKEND ? useTrainingBackend() : useCpuBackend());
   const fx = await loadParityFixture();
   const c = fx.config;
   const cfg = parseConfig(
