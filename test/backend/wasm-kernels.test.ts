@@ -108,7 +108,9 @@ test('Conv2DBackpropInput matches cpu', async () => {
 
 test('BatchMatMul and _FusedMatMul match cpu for every transpose combination', async () => {
   const shapes: [number[], number[]][] = [
-    [[1, 1], [1, 1]], [[64, 37], [37, 256]], [[5, 256], [256, 17]], [[1, 33], [33, 64]], [[3, 7, 5], [3, 5, 9]], [[1, 8, 6], [4, 6, 3]],
+    // Small batch × wide layer (lapo packs the activations: "swapped"), tall × narrow (packs b: "plain"), batched.
+    [[1, 1], [1, 1]], [[64, 37], [37, 256]], [[5, 256], [256, 17]], [[1, 33], [33, 64]], [[4, 64], [64, 300]],
+    [[300, 20], [20, 8]], [[256, 64], [64, 9]], [[3, 7, 5], [3, 5, 9]], [[1, 8, 6], [4, 6, 3]],
   ];
   for (const [sa, sb] of shapes) {
     for (const ta of [false, true]) {
@@ -126,6 +128,31 @@ test('BatchMatMul and _FusedMatMul match cpu for every transpose combination', a
       }
     }
   }
+});
+
+test('a tensor reused as matmul weights under another shape still multiplies correctly', async () => {
+  // XNNPACK caches its packed weights by tensor id, not shape; a reshape shares the id (stock tfjs-wasm trap).
+  for (const [m, k] of [[300, 8], [2, 8]]) {
+    await checkAgainstCpu(`w [8,12] then as [24,4], batch ${m}`, [host([m, 8]), host([m, 24]), host([8, 12])], (x1, x2, w) => {
+      const y1 = tf.matMul(x1, w);
+      const y2 = tf.matMul(x2, tf.reshape(w, [24, 4]));
+      const y3 = tf.fused.matMul({ a: x1 as tf.Tensor2D, b: w as tf.Tensor2D, activation: 'relu' });
+      return [y1, y2, y3];
+    });
+  }
+});
+
+test('clones share data safely (Identity, same-dtype Cast)', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.tensor([1.5, -2, 3]);
+  const c = tf.clone(x);
+  const d = tf.cast(x, 'float32');
+  x.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [1.5, -2, 3]);
+  c.dispose();
+  assert.deepEqual(Array.from(d.dataSync()), [1.5, -2, 3]);
+  d.dispose();
+  await checkAgainstCpu('cast float32 -> int32 -> bool', [host([7])], (t) => [tf.cast(t, 'int32'), tf.cast(t, 'bool')]);
 });
 
 test('Slice and split match cpu (ranks 1–5, float32/int32/bool)', async () => {

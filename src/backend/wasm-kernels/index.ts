@@ -4,29 +4,33 @@
 // replaced stock kernel that we still call internally needs its own setupFunc (its cwrap) run too.
 import { tf } from '../tf.js';
 import { captureStock, type KernelFn } from './backend.js';
-import { convBackpropKernels } from './conv-backprop.js';
+import { convFilterGradKernels } from './conv-filter-grad.js';
+import { convInputGradKernels } from './conv-input-grad.js';
+import { identityKernels } from './identity.js';
 import { matmulKernels } from './matmul.js';
+import { optimizerKernels } from './optimizer.js';
 import { reduceKernels } from './reduce.js';
 import { sliceKernels } from './slice.js';
 
 const LAPO_KERNELS: { kernelName: string; kernelFunc: KernelFn }[] = [
-  ...convBackpropKernels,
+  ...convFilterGradKernels,
+  ...convInputGradKernels,
   ...matmulKernels,
   ...sliceKernels,
   ...reduceKernels,
+  ...identityKernels,
+  ...optimizerKernels,
 ];
-
-// Stock kernels our replacements call: their setupFuncs must run even when they are not registered.
-const STOCK_USED = ['Conv2D', 'Transpose', 'AvgPool', 'BatchMatMul', '_FusedMatMul', 'Slice', 'SplitV', 'Sum'];
 
 let registered = false;
 
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
-  for (const name of STOCK_USED) captureStock(name);
-  // Idempotent (a cwrap each): harmless for the stock kernels that stay registered and get it from tfjs too.
+  // Remember every stock kernel we replace before it leaves the registry (our kernels call some of them).
+  const replaced = LAPO_KERNELS.map((k) => k.kernelName).filter((name) => captureStock(name));
+  // Idempotent (a cwrap each): re-runs the stock setups of the kernels we replaced, which tfjs no longer will.
   const setupStock = (backend: object) => {
-    for (const name of STOCK_USED) captureStock(name)?.setupFunc?.(backend as never);
+    for (const name of replaced) captureStock(name)?.setupFunc?.(backend as never);
   };
   LAPO_KERNELS.forEach(({ kernelName, kernelFunc }, i) => {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
@@ -34,7 +38,6 @@ export function registerWasmTrainingKernels(): void {
       kernelName,
       backendName: 'wasm',
       kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      // One replacement runs the stock setups (cwraps) for all; the others need none.
       setupFunc: i === 0 ? (setupStock as tf.KernelSetupFunc) : undefined,
     });
   });
