@@ -14,7 +14,7 @@ import { tf } from './tf.js';
 import { LapoError } from '../errors.js';
 import { loadAddon, loadFailure, type NativeAddon } from './native-kernels/addon.js';
 import { NativeBackend } from './native-kernels/backend.js';
-import { NATIVE, registerNativeBackend } from './native-kernels/register.js';
+import { NATIVE, RELU_GRAD, registerNativeBackend } from './native-kernels/register.js';
 
 /** True when the addon is built and loads (OpenBLAS was present at install time). */
 export function nativeAvailable(): boolean {
@@ -138,4 +138,15 @@ export function imagesToTensor(images: Uint8Array, shape: [number, number, numbe
   const f = new Float32Array(images.length);
   for (let i = 0; i < images.length; i++) f[i] = images[i] / 255;
   return tf.tensor4d(f, shape);
+}
+
+/**
+ * The ReLU gradient dy·step(y) (y: the ReLU's input or output, positive at the same places): one fused native
+ * pass on the native backend, tfjs's Step and Multiply elsewhere. For gradient functions of fused layers.
+ */
+export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (activeNative() && dy.dtype === 'float32' && y.dtype === 'float32') {
+    return tf.engine().runKernel(RELU_GRAD, { dy, x: y }) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.step(y));
 }

@@ -7,6 +7,7 @@
 // lazy, and backprop evaluates only the inputs on a path to a differentiated variable.
 // Supported: NHWC, no transposes, dilation 1, activation 'relu' or 'linear' (what lapo's layers use).
 import { tf } from '../backend/tf.js';
+import { reluGradient } from '../backend/native.js';
 
 export type FusedActivation = 'relu' | 'linear';
 
@@ -14,7 +15,7 @@ let registered = false;
 
 function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: unknown): tf.Tensor {
   if (activation === 'linear') return dy;
-  if (activation === 'relu') return tf.mul(dy, tf.step(y));
+  if (activation === 'relu') return reluGradient(dy, y); // one fused pass on the native backend
   throw new Error(`lapo fused-kernel gradient: activation ${String(activation)} is not supported`);
 }
 
