@@ -19,6 +19,26 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
+type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
+const PROCESS_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
+
+/**
+ * Runs `load` and removes the process listeners it added. Emscripten's Node glue installs uncaughtException /
+ * unhandledRejection handlers that rethrow, so any later uncaught error would be printed with the ~50 kB
+ * minified line of the module as "source context"; lapo's CLI reports errors itself.
+ */
+async function withoutEmscriptenListeners<T>(load: () => Promise<T>): Promise<T> {
+  const listeners = (e: ProcessEvent) => process.listeners(e as 'uncaughtException') as unknown[];
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  try {
+    return await load();
+  } finally {
+    for (const e of PROCESS_EVENTS) {
+      for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l as (...a: unknown[]) => void);
+    }
+  }
+}
+
 export async function setupWasm(threads?: number): Promise<{ name: 'wasm'; threads: number; detail: string }> {
   if (setupResult) {
     await tf.setBackend('wasm');
@@ -27,21 +47,29 @@ export async function setupWasm(threads?: number): Promise<{ name: 'wasm'; threa
   const want = threads ?? defaultThreads();
   let fallbackWhy = '';
   if (want >= 2) {
+    let mod: ThreadedWasmModule | null = null;
     try {
-      const mod = await loadThreadedWasm(want);
+      mod = await withoutEmscriptenListeners(() => loadThreadedWasm(want));
       wasmPkg.setThreadsCount(want);
+      // Built here, not lazily by tfjs, so that a failure still leaves the stock backend registered to fall
+      // back on. The constructor starts XNNPACK's pool (pthreadpool_create with `want` threads).
+      const backend = new wasmPkg.BackendWasm(mod as never);
       tf.removeBackend('wasm');
-      tf.registerBackend('wasm', () => new wasmPkg.BackendWasm(mod as never), WASM_PRIORITY);
+      tf.registerBackend('wasm', () => backend, WASM_PRIORITY);
+      unrefWorkers(mod);
       threadedModule = mod;
     } catch (e) {
+      mod?.PThread.terminateAllThreads();
       fallbackWhy = ` (threads unavailable: ${(e as Error).message})`;
     }
   }
   registerWasmTrainingKernels();
-  const ok = await tf.setBackend('wasm');
+  const ok = await withoutEmscriptenListeners(async () => {
+    const set = await tf.setBackend('wasm');
+    await tf.ready();
+    return set;
+  });
   if (!ok) throw new Error('tfjs-backend-wasm failed to initialise');
-  await tf.ready();
-  if (threadedModule) unrefWorkers(threadedModule);
   const actual = wasmPkg.getThreadsCount();
   const simd = threadedModule ? 'threaded SIMD' : 'SIMD';
   setupResult = {
@@ -53,8 +81,9 @@ export async function setupWasm(threads?: number): Promise<{ name: 'wasm'; threa
 }
 
 /**
- * Stops the wasm pool threads. Not needed for a process to exit (the workers are unref'd); for tests or
- * embedders that want the threads gone now. The backend cannot be used afterwards.
+ * Stops the wasm pool threads and removes the backend. Not needed for a process to exit (the workers are
+ * unref'd); for tests or embedders that want the threads gone now. The wasm backend cannot be used again in
+ * this process afterwards.
  */
 export function shutdownWasm(): void {
   if (tf.findBackend('wasm') && threadedModule) tf.removeBackend('wasm');
