@@ -2,6 +2,7 @@
 // sees one batch per time step (one forward pass for all live episodes instead of one per episode).
 // Episode i with seed S starts exactly like episode i of `lapo dataset generate --seed S` (same start and goal),
 // so the default eval seed (1000) differs from the generator's default (0).
+import { ViewDecoder } from '../data/view-decoder.js';
 import { MazeEnv } from '../env/maze-env.js';
 import { normalizedScore, referenceReturns, summarise } from '../env/reference.js';
 import { episodeSeeds } from '../env/rollout.js';
@@ -35,23 +36,33 @@ export interface OnlineResult {
   normalizedScoreStd: number;
   refRandomReturn: number;
   refExpertReturn: number;
-  /** Frames of the recorded episode (first frame = reset, last = final state), when asked for. */
+  /** Frames of the recorded episode at the render size (first = reset, last = final state), when asked for. */
   frames?: Uint8Array[];
 }
 
 export interface OnlineOptions {
   episodes: number;
   seed: number;
+  /** Size of the images the policy takes. */
   imageSize: number;
+  /**
+   * Size to render at, when the policy was trained on frames resized from another size (--image-size): frames are
+   * rendered at this size and resized exactly as the dataset loader resizes them (area / bilinear), so the policy
+   * sees what it saw in training. Default: imageSize.
+   */
+  renderSize?: number;
   /** Record the frames of this episode index (e.g. 0 for --frames). */
   recordEpisode?: number;
 }
 
 export function evaluateOnline(task: TaskSpec, policy: PolicyFn, opts: OnlineOptions): OnlineResult {
   const S = opts.imageSize;
+  const R = opts.renderSize ?? S;
+  const resize = R !== S ? new ViewDecoder(R, R, 3, false, S, S) : null;
+  const scratch = resize ? new Uint8Array(R * R * 3) : null;
   const seeds = episodeSeeds(opts.seed, opts.episodes);
   const envs = seeds.map((s) => {
-    const env = new MazeEnv(task, { imageSize: S });
+    const env = new MazeEnv(task, { imageSize: R });
     env.reset(s.env);
     return env;
   });
@@ -66,7 +77,8 @@ export function evaluateOnline(task: TaskSpec, policy: PolicyFn, opts: OnlineOpt
     if (live.length === 0) break;
     const obs: ObsBatch = { size: live.length, image: new Uint8Array(live.length * frame), state: new Float32Array(live.length * 4) };
     live.forEach((i, b) => {
-      envs[i].render(obs.image.subarray(b * frame, (b + 1) * frame));
+      if (resize && scratch) resize.decode(envs[i].render(scratch), 0, obs.image, b * frame, 3, 0);
+      else envs[i].render(obs.image.subarray(b * frame, (b + 1) * frame));
       envs[i].state(obs.state.subarray(b * 4, b * 4 + 4));
     });
     const actions = policy(obs);

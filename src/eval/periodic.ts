@@ -42,13 +42,14 @@ export interface PeriodicOptions {
 export function createTrainEvaluator(opts: PeriodicOptions = {}): TrainEvaluator {
   const seed = opts.seed ?? DEFAULT_EVAL_SEED;
   // The task is read from the dataset's attributes once, on the first evaluation.
-  let task: { file: string; spec: TaskSpec | null; imageSize: number } | null = null;
+  let task: { file: string; spec: TaskSpec | null; imageSize: number; renderSize: number } | null = null;
   return {
     columns: EVAL_COLUMNS,
     async evaluate(agent: LapoAgent, _step: number, ds: TransitionDataset, episodes: number) {
       if (!task || task.file !== ds.file) {
-        const spec = await taskOfDataset(ds.file);
-        task = { file: ds.file, spec, imageSize: spec ? checkTaskCompatible(spec, ds.spec, ds.actionDim, ds.file) : 0 };
+        const found = await taskOfDataset(ds.file);
+        const imageSize = found ? checkTaskCompatible(found.task, ds.spec, ds.actionDim, ds.file) : 0;
+        task = { file: ds.file, spec: found?.task ?? null, imageSize, renderSize: (imageSize && found?.imageSize) || imageSize };
       }
       const row: Record<string, number> = { episodes: 0, return_mean: NaN, return_std: NaN, seed };
       for (const c of EVAL_COLUMNS) row[c] = NaN;
@@ -68,6 +69,7 @@ export function createTrainEvaluator(opts: PeriodicOptions = {}): TrainEvaluator
           episodes,
           seed,
           imageSize: task.imageSize || 8,
+          renderSize: task.renderSize || 8,
         });
         Object.assign(row, {
           episodes: on.episodes,

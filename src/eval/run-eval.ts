@@ -93,21 +93,24 @@ export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalRepo
       }
     }
     if (o.online) {
-      let task: TaskSpec | null = o.task ? parseTaskId(o.task) : null;
-      if (!task && haveData) task = await taskOfDataset(dataFile);
+      const recorded = haveData ? await taskOfDataset(dataFile) : null;
+      const task: TaskSpec | null = o.task ? parseTaskId(o.task) : (recorded?.task ?? null);
       if (!task) {
         skipped.push(`online: no task given (--task) and none recorded in ${dataFile}`);
       } else {
         const size = checkTaskCompatible(task, ck.spec, ck.actionDim, ck.dir);
+        // Render at the dataset's own frame size when the run resized its frames (--image-size).
+        const renderSize = (size && recorded?.task.id === task.id && recorded.imageSize) || size || 64;
         const on = evaluateOnline(task, agentPolicy(ck.agent, ck.spec, ck.stats, ck.actionDim), {
           episodes: o.episodes,
           seed: o.seed,
           imageSize: size || 64,
+          renderSize,
           recordEpisode: o.frames ? 0 : undefined,
         });
         report.online = onlineSection(on);
         if (o.frames && on.frames) {
-          await writeStrip(o.frames, on.frames, size || 64);
+          await writeStrip(o.frames, on.frames, renderSize);
           report.frames = o.frames;
         }
       }
