@@ -47,6 +47,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   openblas_set_num_threads(1);
+  pool_threads();  // starts the pool (and pins OpenMP teams, i.e. oneDNN, to one thread per caller)
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setConvEngine", Napi::Function::New(env, SetConvEngine, "setConvEngine"));

@@ -5,18 +5,23 @@
 // Tensors stay where tfjs keeps them: source/destination are described as NHWC and the filter as hwio (tfjs's
 // [kh, kw, Ci, Co]); oneDNN reads and writes them in place. Only the small filter is reordered to the blocked
 // layout the kernels want (weights change every step, so it is reordered on every call).
+// Threads: the batch is split into equal sub-batches run by our pool (pool.h says why not OpenMP), one oneDNN
+// call per sub-batch, each with its own scratchpad; the weight gradient sums per-thread partial results.
 // Primitives are created once per geometry and cached: creation costs milliseconds, execution microseconds.
 #include "conv.h"
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
+#include <vector>
 
 #include "common.h"
+#include "pool.h"
 
 #ifdef LAPO_DNNL
 #include <dnnl.hpp>
@@ -39,8 +44,9 @@ dnnl::engine& eng() {
   return e;
 }
 
+// One stream per pool thread: a stream is not meant to be shared by threads executing concurrently.
 dnnl::stream& strm() {
-  static dnnl::stream s(eng());
+  thread_local dnnl::stream s(eng());
   return s;
 }
 
@@ -49,10 +55,10 @@ struct Geometry {
   dims strides, dilates, pad_l, pad_r;
 };
 
-Geometry geometry(const ConvDims& d, bool bias) {
+Geometry geometry(const ConvDims& d, int64_t batch, bool bias) {
   Geometry g;
-  g.src = dnnl::memory::desc({d.B, d.Ci, d.H, d.W}, dt::f32, tag::nhwc);
-  g.dst = dnnl::memory::desc({d.B, d.Co, d.Ho, d.Wo}, dt::f32, tag::nhwc);
+  g.src = dnnl::memory::desc({batch, d.Ci, d.H, d.W}, dt::f32, tag::nhwc);
+  g.dst = dnnl::memory::desc({batch, d.Co, d.Ho, d.Wo}, dt::f32, tag::nhwc);
   g.wei_user = dnnl::memory::desc({d.Co, d.Ci, d.kh, d.kw}, dt::f32, tag::hwio);
   g.wei_any = dnnl::memory::desc({d.Co, d.Ci, d.kh, d.kw}, dt::f32, tag::any);
   g.bias = bias ? dnnl::memory::desc({d.Co}, dt::f32, tag::x) : dnnl::memory::desc();
@@ -69,8 +75,14 @@ Geometry geometry(const ConvDims& d, bool bias) {
 using Key = std::tuple<int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                        int64_t, int64_t, int64_t, int64_t, int64_t, int, float, bool>;
 
-Key key(int kind, const ConvDims& d, int act, float alpha, bool bias) {
-  return {kind, d.B, d.H, d.W, d.Ci, d.Ho, d.Wo, d.Co, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.pt, d.pl, act, alpha, bias};
+Key key(int kind, const ConvDims& d, int64_t batch, int act, float alpha, bool bias) {
+  return {kind, batch, d.H, d.W, d.Ci, d.Ho, d.Wo, d.Co, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.pt, d.pl, act, alpha, bias};
+}
+
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
 }
 
 dnnl::convolution_forward::primitive_desc forward_pd(const Geometry& g, int act, float alpha) {
@@ -85,19 +97,21 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Geometry& g, int act,
     case kSigmoid: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
     default: break;
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   return dnnl::convolution_forward::primitive_desc(desc, attr, eng());
 }
 
-// One cached convolution: the primitive, the reorder between tfjs's filter layout and the primitive's, and a
-// buffer for the reordered filter.
+// One cached convolution for one sub-batch size: the primitive, the filter layout it wants (and the reorder
+// between that and tfjs's), a buffer for the reordered filter, and its scratchpad size.
 struct Entry {
   dnnl::primitive prim;
-  dnnl::memory::desc wei_user;
-  dnnl::memory wei;  // in the primitive's layout
+  dnnl::memory::desc wei_prim;
+  dnnl::memory wei;  // filter in the primitive's layout (forward, backward data)
   dnnl::reorder reorder;
   bool wei_is_user = false;
+  size_t scratch_bytes = 0;
+  dnnl::memory::desc scratch_md;
 };
 
 std::mutex cache_mutex;
@@ -112,19 +126,22 @@ Entry* cached(const Key& k, Make make) {
   try {
     e = make();
   } catch (const dnnl::error&) {
-    e = nullptr;  // geometry oneDNN does not support: remembered, so we do not retry every call
+    e = nullptr;  // a geometry oneDNN does not support: remembered, so it is not retried on every call
   }
   Entry* raw = e.get();
   cache.emplace(k, std::move(e));
   return raw;
 }
 
-std::unique_ptr<Entry> weights_entry(dnnl::primitive prim, const dnnl::memory::desc& user, const dnnl::memory::desc& prim_wei,
-                                     bool to_user) {
+template <typename PD>
+std::unique_ptr<Entry> entry(dnnl::primitive prim, const PD& pd, const dnnl::memory::desc& user, const dnnl::memory::desc& prim_wei,
+                             bool to_user) {
   auto e = std::make_unique<Entry>();
   e->prim = prim;
-  e->wei_user = user;
+  e->wei_prim = prim_wei;
   e->wei_is_user = prim_wei == user;
+  e->scratch_md = pd.scratchpad_desc();
+  e->scratch_bytes = e->scratch_md.get_size();
   if (!e->wei_is_user) {
     e->wei = dnnl::memory(prim_wei, eng());
     dnnl::memory u(user, eng(), DNNL_MEMORY_NONE);
@@ -133,8 +150,34 @@ std::unique_ptr<Entry> weights_entry(dnnl::primitive prim, const dnnl::memory::d
   return e;
 }
 
-dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
-  return dnnl::memory(md, eng(), const_cast<float*>(p));
+dnnl::memory mem(const dnnl::memory::desc& md, const void* p) { return dnnl::memory(md, eng(), const_cast<void*>(p)); }
+
+dnnl::memory scratchpad(const Entry& e) {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < e.scratch_bytes) buf.resize(e.scratch_bytes);
+  return mem(e.scratch_md, buf.data());
+}
+
+// Sub-batches: up to two per pool thread (a thread that was descheduled leaves its share to the others), all of
+// one size when the batch divides evenly, else full ones plus a remainder.
+struct Split {
+  int64_t size, count, rest;  // `count` sub-batches of `size`, then one of `rest` (0: none)
+};
+
+Split split(int64_t batch) {
+  const int64_t want = std::min<int64_t>(batch, 2 * pool_threads());
+  for (int64_t c = want; c >= std::max<int64_t>(1, want / 2); --c)
+    if (batch % c == 0) return {batch / c, c, 0};
+  const int64_t size = (batch + want - 1) / want;
+  return {size, batch / size, batch % size};
+}
+
+// The entries for a split, made by make(sub-batch size); null when oneDNN rejects either.
+template <typename Make>
+bool entries(const Split& s, Make make, Entry*& full, Entry*& rest) {
+  full = make(s.size);
+  rest = s.rest ? make(s.rest) : nullptr;
+  return full && (!s.rest || rest);
 }
 
 }  // namespace
@@ -142,57 +185,126 @@ dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
 bool dnnl_available() { return true; }
 
 bool dnnl_conv_forward(const float* x, const float* w, const float* bias, float* y, const ConvDims& d, int act, float alpha) {
-  const Geometry g = geometry(d, bias != nullptr);
-  Entry* e = cached(key(0, d, act, alpha, bias != nullptr), [&] {
-    auto pd = forward_pd(g, act, alpha);
-    return weights_entry(dnnl::convolution_forward(pd), g.wei_user, pd.weights_desc(), false);
-  });
-  if (!e) return false;
-  dnnl::memory wu = mem(g.wei_user, w);
-  if (!e->wei_is_user) e->reorder.execute(strm(), wu, e->wei);
-  std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC, mem(g.src, x)}, {DNNL_ARG_WEIGHTS, e->wei_is_user ? wu : e->wei}, {DNNL_ARG_DST, mem(g.dst, y)}};
-  if (bias) args[DNNL_ARG_BIAS] = mem(g.bias, bias);
-  e->prim.execute(strm(), args);
+  const Split s = split(d.B);
+  Entry *full = nullptr, *rest = nullptr;
+  const bool ok = entries(s, [&](int64_t b) {
+    const Geometry g = geometry(d, b, bias != nullptr);
+    return cached(key(0, d, b, act, alpha, bias != nullptr), [&] {
+      auto pd = forward_pd(g, act, alpha);
+      return entry(dnnl::convolution_forward(pd), pd, g.wei_user, pd.weights_desc(), false);
+    });
+  }, full, rest);
+  if (!ok) return false;
+  const Geometry g0 = geometry(d, 1, bias != nullptr);
+  dnnl::memory wu = mem(g0.wei_user, w);
+  for (Entry* e : {full, rest})
+    if (e && !e->wei_is_user) e->reorder.execute(strm(), wu, e->wei);
   strm().wait();
+  const int64_t in_size = d.H * d.W * d.Ci, out_size = d.Ho * d.Wo * d.Co;
+  parallel_for(s.count + (s.rest ? 1 : 0), 1, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; ++t) {
+      Entry* e = t < s.count ? full : rest;
+      const int64_t b0 = t * s.size, nb = t < s.count ? s.size : s.rest;
+      const Geometry g = geometry(d, nb, bias != nullptr);
+      std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, mem(g.src, x + b0 * in_size)},
+                                                    {DNNL_ARG_WEIGHTS, e->wei_is_user ? mem(g.wei_user, w) : e->wei},
+                                                    {DNNL_ARG_DST, mem(g.dst, y + b0 * out_size)},
+                                                    {DNNL_ARG_SCRATCHPAD, scratchpad(*e)}};
+      if (bias) args[DNNL_ARG_BIAS] = mem(g.bias, bias);
+      e->prim.execute(strm(), args);
+      strm().wait();
+    }
+  });
   return true;
 }
 
 bool dnnl_conv_backward_data(const float* dy, const float* w, float* dx, const ConvDims& d) {
-  const Geometry g = geometry(d, false);
-  Entry* e = cached(key(1, d, 0, 0.f, false), [&] {
-    auto hint = forward_pd(g, kLinear, 0.f);
-    auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.src, g.wei_any, g.dst,
-                                                      g.strides, g.dilates, g.pad_l, g.pad_r);
-    auto pd = dnnl::convolution_backward_data::primitive_desc(desc, eng(), hint);
-    return weights_entry(dnnl::convolution_backward_data(pd), g.wei_user, pd.weights_desc(), false);
-  });
-  if (!e) return false;
-  dnnl::memory wu = mem(g.wei_user, w);
-  if (!e->wei_is_user) e->reorder.execute(strm(), wu, e->wei);
-  e->prim.execute(strm(), {{DNNL_ARG_DIFF_DST, mem(g.dst, dy)},
-                           {DNNL_ARG_WEIGHTS, e->wei_is_user ? wu : e->wei},
-                           {DNNL_ARG_DIFF_SRC, mem(g.src, dx)}});
+  const Split s = split(d.B);
+  Entry *full = nullptr, *rest = nullptr;
+  const bool ok = entries(s, [&](int64_t b) {
+    const Geometry g = geometry(d, b, false);
+    return cached(key(1, d, b, 0, 0.f, false), [&] {
+      auto hint = forward_pd(g, kLinear, 0.f);
+      auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.src, g.wei_any, g.dst,
+                                                        g.strides, g.dilates, g.pad_l, g.pad_r);
+      auto pd = dnnl::convolution_backward_data::primitive_desc(desc, user_scratchpad(), eng(), hint);
+      return entry(dnnl::convolution_backward_data(pd), pd, g.wei_user, pd.weights_desc(), false);
+    });
+  }, full, rest);
+  if (!ok) return false;
+  const Geometry g0 = geometry(d, 1, false);
+  dnnl::memory wu = mem(g0.wei_user, w);
+  for (Entry* e : {full, rest})
+    if (e && !e->wei_is_user) e->reorder.execute(strm(), wu, e->wei);
   strm().wait();
+  const int64_t in_size = d.H * d.W * d.Ci, out_size = d.Ho * d.Wo * d.Co;
+  parallel_for(s.count + (s.rest ? 1 : 0), 1, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; ++t) {
+      Entry* e = t < s.count ? full : rest;
+      const int64_t b0 = t * s.size, nb = t < s.count ? s.size : s.rest;
+      const Geometry g = geometry(d, nb, false);
+      e->prim.execute(strm(), {{DNNL_ARG_DIFF_DST, mem(g.dst, dy + b0 * out_size)},
+                               {DNNL_ARG_WEIGHTS, e->wei_is_user ? mem(g.wei_user, w) : e->wei},
+                               {DNNL_ARG_DIFF_SRC, mem(g.src, dx + b0 * in_size)},
+                               {DNNL_ARG_SCRATCHPAD, scratchpad(*e)}});
+      strm().wait();
+    }
+  });
   return true;
 }
 
 bool dnnl_conv_backward_weights(const float* x, const float* dy, float* dw, const ConvDims& d) {
-  const Geometry g = geometry(d, false);
-  Entry* e = cached(key(2, d, 0, 0.f, false), [&] {
-    auto hint = forward_pd(g, kLinear, 0.f);
-    auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src, g.wei_any, g.dst,
-                                                         g.strides, g.dilates, g.pad_l, g.pad_r);
-    auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, eng(), hint);
-    return weights_entry(dnnl::convolution_backward_weights(pd), g.wei_user, pd.diff_weights_desc(), true);
+  const Split s = split(d.B);
+  Entry *full = nullptr, *rest = nullptr;
+  const bool ok = entries(s, [&](int64_t b) {
+    const Geometry g = geometry(d, b, false);
+    return cached(key(2, d, b, 0, 0.f, false), [&] {
+      auto hint = forward_pd(g, kLinear, 0.f);
+      auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src, g.wei_any, g.dst,
+                                                           g.strides, g.dilates, g.pad_l, g.pad_r);
+      auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, user_scratchpad(), eng(), hint);
+      return entry(dnnl::convolution_backward_weights(pd), pd, g.wei_user, pd.diff_weights_desc(), true);
+    });
+  }, full, rest);
+  // Partial sums are added elementwise, which needs both sub-batch sizes to share one filter layout.
+  if (!ok || (rest && rest->wei_prim != full->wei_prim)) return false;
+  const size_t wbytes = full->wei_prim.get_size(), wn = wbytes / sizeof(float);
+  const int threads = pool_threads();
+  std::vector<float> acc(static_cast<size_t>(threads) * wn, 0.f);
+  std::vector<char> used(threads, 0);
+  const int64_t in_size = d.H * d.W * d.Ci, out_size = d.Ho * d.Wo * d.Co;
+  parallel_for(s.count + (s.rest ? 1 : 0), 1, [&](int64_t t0, int64_t t1, int tid) {
+    thread_local std::vector<float> part;
+    if (part.size() < wn) part.resize(wn);
+    float* a = acc.data() + static_cast<size_t>(tid) * wn;
+    for (int64_t t = t0; t < t1; ++t) {
+      Entry* e = t < s.count ? full : rest;
+      const int64_t b0 = t * s.size, nb = t < s.count ? s.size : s.rest;
+      const Geometry g = geometry(d, nb, false);
+      e->prim.execute(strm(), {{DNNL_ARG_SRC, mem(g.src, x + b0 * in_size)},
+                               {DNNL_ARG_DIFF_DST, mem(g.dst, dy + b0 * out_size)},
+                               {DNNL_ARG_DIFF_WEIGHTS, mem(e->wei_prim, part.data())},
+                               {DNNL_ARG_SCRATCHPAD, scratchpad(*e)}});
+      strm().wait();
+      for (size_t k = 0; k < wn; ++k) a[k] += part[k];
+    }
+    used[tid] = 1;
   });
-  if (!e) return false;
-  dnnl::memory wu = mem(g.wei_user, dw);
-  e->prim.execute(strm(), {{DNNL_ARG_SRC, mem(g.src, x)},
-                           {DNNL_ARG_DIFF_DST, mem(g.dst, dy)},
-                           {DNNL_ARG_DIFF_WEIGHTS, e->wei_is_user ? wu : e->wei}});
-  if (!e->wei_is_user) e->reorder.execute(strm(), e->wei, wu);
-  strm().wait();
+  float* total = nullptr;
+  for (int t = 0; t < threads; ++t) {
+    if (!used[t]) continue;
+    float* a = acc.data() + static_cast<size_t>(t) * wn;
+    if (!total) total = a;
+    else for (size_t k = 0; k < wn; ++k) total[k] += a[k];
+  }
+  const Geometry g0 = geometry(d, 1, false);
+  if (full->wei_is_user) {
+    std::memcpy(dw, total, wbytes);
+  } else {
+    dnnl::memory src = mem(full->wei_prim, total), dst = mem(g0.wei_user, dw);
+    full->reorder.execute(strm(), src, dst);
+    strm().wait();
+  }
   return true;
 }
 
