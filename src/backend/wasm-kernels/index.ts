@@ -8,7 +8,6 @@ import { convFilterGradKernels } from './conv-filter-grad.js';
 import { convInputGradKernels } from './conv-input-grad.js';
 import { identityKernels } from './identity.js';
 import { matmulKernels } from './matmul.js';
-import { optimizerKernels } from './optimizer.js';
 import { reduceKernels } from './reduce.js';
 import { sliceKernels } from './slice.js';
 
@@ -19,7 +18,6 @@ const LAPO_KERNELS: { kernelName: string; kernelFunc: KernelFn }[] = [
   ...sliceKernels,
   ...reduceKernels,
   ...identityKernels,
-  ...optimizerKernels,
 ];
 
 let registered = false;
