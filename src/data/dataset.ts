@@ -4,6 +4,7 @@
 import { LapoError } from '../errors.js';
 import type { Rng } from '../util/rng.js';
 import type { FrameSource } from './frames.js';
+import { LazyFrames, type LazyStorage } from './frames-lazy.js';
 import type { FrameGeometry } from './frames.js';
 import { zscore } from './normalize.js';
 import type { DatasetPlan } from './plan.js';
@@ -36,6 +37,11 @@ export class LoadedDataset implements TransitionDataset {
 
   get mode(): 'eager' | 'lazy' {
     return this.frames.mode;
+  }
+
+  /** How lazy mode reads the file (direct reads, scratch copy, cache); null in eager mode. */
+  get lazyStorage(): LazyStorage | null {
+    return this.frames instanceof LazyFrames ? this.frames.storage : null;
   }
 
   indices(split: Split): Int32Array {

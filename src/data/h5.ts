@@ -243,6 +243,14 @@ export class H5Reader {
     }
   }
 
+  /**
+   * The address of a dataset's object header (an HDF5 object reference is that address): lazy mode reads the
+   * dataset's layout from there to read contiguous rows without h5wasm (see h5-layout.ts).
+   */
+  objectAddress(path: string): number {
+    return this.guard(path, () => Number(Buffer.from(this.m.create_object_reference(this.h.file_id, norm(path))).readBigUInt64LE(0)));
+  }
+
   /** Rows as a fresh typed array of the stored type (64-bit integers become Float64Array). */
   read(path: string, start = 0, count?: number): NumericArray {
     const info = this.info(path);

@@ -38,6 +38,13 @@ export interface LoadOptions {
   maxMemoryMB?: number;
   /** Lazy mode's block cache (default: a quarter of maxMemoryMB, at least 64 MiB). */
   cacheMB?: number;
+  /** Lazy mode reads contiguous uncompressed arrays with pread at their file offset (default true; false sends
+   * every read through h5wasm, ~10x slower: for comparison and as a way around a file the offset reader misreads). */
+  lazyDirect?: boolean;
+  /** Lazy mode copies compressed/chunked arrays, uncompressed, into a nameless scratch file here as batches first
+   * touch them (default: the OS temp directory unless it is a tmpfs or lacks the room; null: no copy, every sample
+   * of a compressed array then decompresses a chunk through the block cache). */
+  scratchDir?: string | null;
   /** 'auto' (default): eager when the estimate fits maxMemoryMB, else lazy. */
   mode?: 'auto' | 'eager' | 'lazy';
   /** robomimic: the mask naming the training demos (default `train` when the file has masks). */
@@ -100,7 +107,7 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
     } else {
       // the block cache takes a quarter of the budget (at least 64 MiB): the rest stays free for training
       const cache = opts.cacheMB !== undefined ? opts.cacheMB * 2 ** 20 : Math.max(64 * 2 ** 20, budget / 4);
-      frames = new LazyFrames(r, plan, g, cache);
+      frames = new LazyFrames(r, plan, g, { cacheBytes: cache, direct: opts.lazyDirect, scratchDir: opts.scratchDir });
     }
     handedOver = true;
     const train = splitIndices(episodes, 'train');

@@ -1,0 +1,130 @@
+// An uncompressed copy of the arrays lazy mode cannot read directly (compressed or chunked), filled one chunk at a
+// time the first time a batch needs a row of it, in a scratch file. Why: uniform random sampling touches a
+// different chunk for nearly every transition, so a bounded in-memory chunk cache mostly misses and every sample
+// pays a whole chunk's decompression (gzip, 16 rows of 64x64x3: ~120 samples/s). With the copy each chunk is
+// decompressed once per run; afterwards its rows are one pread away, as fast as an uncompressed file. Batches are
+// the same as without it (same rows, same bytes); only the first pass over the chunks is as slow as before.
+//
+// The file is created in the scratch directory and unlinked at once: it has no name, so nothing is left behind
+// when the process ends, however it ends; the OS frees the space when the descriptor closes. Its size grows to
+// the uncompressed size of the copied arrays (holes until filled).
+import { closeSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { H5Reader } from './h5.js';
+import { keyPath } from './layout-common.js';
+import type { FrameSegment } from './plan.js';
+
+const TMPFS_MAGIC = 0x01021994;
+const PAGE = 4096;
+/** Rows per block of an unchunked array (one that is contiguous but not directly readable): about this many bytes. */
+const UNCHUNKED_BLOCK_BYTES = 256 * 1024;
+/** Free space to leave on the scratch file system beyond the copy's full size. */
+const SPARE_BYTES = 2 ** 30;
+
+export interface ScratchChoice {
+  dir: string;
+  /** The user named the directory: use it even on tmpfs. */
+  explicit: boolean;
+}
+
+/** Why no copy is made, or null when `dir` can hold `need` bytes (plus 1 GiB spare) on a disk-backed file system. */
+export function scratchProblem(choice: ScratchChoice, need: number): string | null {
+  let st;
+  try {
+    st = statfsSync(choice.dir);
+  } catch {
+    return `scratch directory ${choice.dir} does not exist`;
+  }
+  if (!choice.explicit && Number(st.type) === TMPFS_MAGIC) return `${choice.dir} is a tmpfs (memory): name a disk directory for the copy`;
+  const free = Number(st.bavail) * Number(st.bsize);
+  if (free < need + SPARE_BYTES) return `${choice.dir} has ${gib(free)} GiB free, the copy needs ${gib(need)} GiB (+1 GiB spare)`;
+  return null;
+}
+
+function gib(b: number): string {
+  return (b / 2 ** 30).toFixed(1);
+}
+
+export type BlockLoader = (s: number, k: number, start: number, n: number, use: (bytes: Uint8Array) => void) => void;
+
+export class ShadowStore {
+  readonly fd: number;
+  /** [segment * keys + key] → position of row 0 in the scratch file, or -1 before the array's first use. */
+  private readonly regions: Float64Array;
+  private readonly present = new Map<number, Uint8Array>();
+  private readonly blockRowsOf: Int32Array;
+  private end = 0;
+  private closed = false;
+  blocksLoaded = 0;
+
+  constructor(
+    private readonly r: H5Reader,
+    private readonly segments: readonly FrameSegment[],
+    private readonly keys: readonly string[],
+    private readonly rowBytes: readonly number[],
+    readonly dir: string,
+    /** Rows [start, start+n) of key k in segment s, handed to `use` (default: h5wasm). */
+    private readonly load: BlockLoader = (s, k, start, n, use) => r.withRows(keyPath(segments[s], keys[k]), start, n, use),
+  ) {
+    const path = join(dir, `.lapo-lazy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    this.fd = openSync(path, 'wx+', 0o600);
+    unlinkSync(path);
+    this.regions = new Float64Array(segments.length * keys.length).fill(-1);
+    this.blockRowsOf = new Int32Array(keys.length);
+  }
+
+  /** Bytes written to the copy so far. */
+  get bytes(): number {
+    return this.end;
+  }
+
+  private blockRows(k: number, path: string): number {
+    if (this.blockRowsOf[k] === 0) {
+      const info = this.r.info(path);
+      this.blockRowsOf[k] = info.chunks ? Math.max(1, info.chunks[0]) : Math.max(1, Math.floor(UNCHUNKED_BLOCK_BYTES / Math.max(1, this.rowBytes[k])));
+    }
+    return this.blockRowsOf[k];
+  }
+
+  /**
+   * Position in the scratch file (read it with `fd`) of rows [row, row + count) of key k in segment s, copying the
+   * blocks that hold them from the HDF5 file first when this is their first use.
+   */
+  locate(s: number, k: number, row: number, count: number): number {
+    const i = s * this.keys.length + k;
+    const seg = this.segments[s];
+    const rb = this.rowBytes[k];
+    if (this.regions[i] < 0) {
+      this.regions[i] = this.end;
+      this.end += Math.ceil((seg.rows * rb) / PAGE) * PAGE;
+    }
+    // rows are the segment's file rows [fileStart, fileStart + rows); the copy holds them from its row 0
+    const path = keyPath(seg, this.keys[k]);
+    const br = this.blockRows(k, path);
+    const first = row - seg.fileStart;
+    let bits = this.present.get(i);
+    if (!bits) this.present.set(i, (bits = new Uint8Array(Math.ceil((seg.fileStart + seg.rows) / br))));
+    for (let b = Math.floor(row / br); b <= Math.floor((row + count - 1) / br); b++) {
+      if (bits[b]) continue;
+      // whole chunks in the file's row numbering (what HDF5 decompresses), clipped to the segment
+      const start = Math.max(b * br, seg.fileStart);
+      const n = Math.min((b + 1) * br, seg.fileStart + seg.rows) - start;
+      const pos = this.regions[i] + (start - seg.fileStart) * rb;
+      this.load(s, k, start, n, (bytes) => {
+        let done = 0;
+        while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, pos + done);
+      });
+      bits[b] = 1;
+      this.blocksLoaded++;
+    }
+    return this.regions[i] + first * rb;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.present.clear();
+    closeSync(this.fd);
+  }
+}
