@@ -34,7 +34,7 @@ function registerFusedGradients(): void {
       return {
         a: () => tf.matMul(g as tf.Tensor3D, b as tf.Tensor3D, false, true),
         b: () => tf.matMul(a as tf.Tensor3D, g as tf.Tensor3D, true, false),
-        bias: () => tf.sum(g, [0, 1]),
+        bias: () => tf.sum(g, g.rank === 3 ? [0, 1] : [0]),
       };
     },
   });
@@ -61,11 +61,16 @@ function registerFusedGradients(): void {
 /** y = act(x·K + b) for x [B,in], K [in,out], b [out]: one kernel forward, lazy per-input gradients. */
 export function fusedLinear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: FusedActivation): tf.Tensor2D {
   registerFusedGradients();
+  const attrs = { transposeA: false, transposeB: false, activation };
+  // The native backend takes the 2-D operands as they are: no reshape kernels, and no reshaped view sharing the
+  // kernel variable's storage until the step ends (which would make the in-place Adam update copy it first).
+  // The wasm kernel reads rank-3 shapes. (Small edit by the NATIVE helper.)
+  if (tf.getBackend() === 'native') return tf.engine().runKernel('_FusedMatMul', { a: x, b: kernel, bias }, attrs) as tf.Tensor2D;
   const [b, inDim] = x.shape;
   const outDim = kernel.shape[1];
   const a3 = tf.reshape(x, [1, b, inDim]);
   const k3 = tf.reshape(kernel, [1, inDim, outDim]);
-  const y = tf.engine().runKernel('_FusedMatMul', { a: a3, b: k3, bias }, { transposeA: false, transposeB: false, activation }) as tf.Tensor;
+  const y = tf.engine().runKernel('_FusedMatMul', { a: a3, b: k3, bias }, attrs) as tf.Tensor;
   return tf.reshape(y, [b, outDim]);
 }
 
