@@ -41,7 +41,8 @@ export class NativeBackend extends MathBackendCPU {
       return reused;
     }
     const a = new Float32Array(n);
-    if (n >= 1024) this.pooled.set(a.buffer, a); // tiny arrays: the pool's bookkeeping costs more than it saves
+    // Every size is tracked, tiny ones too: ownership is what lets the optimizers update biases in place.
+    this.pooled.set(a.buffer, a);
     return a;
   }
 
