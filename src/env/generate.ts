@@ -11,22 +11,35 @@
 // Root attributes name the task, its version, the policy and the reference returns, so `lapo eval` can run the
 // task and report normalised scores from the dataset alone.
 import cliProgress from 'cli-progress';
-import { createRequire } from 'node:module';
-import { LapoError } from '../errors.js';
-import { ACTION_DIM, MazeEnv, STATE_DIM, STATE_LABELS } from './maze-env.js';
-import { parseBehaviour } from './policies.js';
-import { normalizedScore, referenceReturns, summarise } from './reference.js';
-import { episodeSeeds, runBehaviourEpisode } from './rollout.js';
-import { parseTaskId } from './tasks.js';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { H5Writer, type AttrValue } from '../data/h5-write.js';
+import { LapoError } from '../errors.js';
+import { ACTION_DIM, MazeEnv, STATE_DIM, STATE_LABELS } from './maze-env.js';
+import { parseBehaviour, type Behaviour } from './policies.js';
+import { normalizedScore, referenceReturns, summarise, type PolicyStats } from './reference.js';
+import { episodeSeeds, runBehaviourEpisode, type EpisodeSummary } from './rollout.js';
+import { parseTaskId, type TaskSpec } from './tasks.js';
 
 // h5wasm dtype letters: f = float32, B = uint8, i = int32.
 interface ColumnSpec {
   name: string;
   dtype: '<f' | '<B' | '<i';
   rowShape: number[];
+}
+
+function columnsFor(S: number): ColumnSpec[] {
+  return [
+    { name: 'observations/image', dtype: '<B', rowShape: [S, S, 3] },
+    { name: 'observations/state', dtype: '<f', rowShape: [STATE_DIM] },
+    { name: 'actions', dtype: '<f', rowShape: [ACTION_DIM] },
+    { name: 'rewards', dtype: '<f', rowShape: [] },
+    { name: 'terminals', dtype: '<f', rowShape: [] },
+    { name: 'timeouts', dtype: '<f', rowShape: [] },
+    { name: 'infos/goal', dtype: '<f', rowShape: [2] },
+    { name: 'infos/behaviour', dtype: '<i', rowShape: [] },
+  ];
 }
 
 /** Rows per chunk so that one chunk holds about 512 KiB (a minibatch of 64-px images spans ~2 chunks). */
@@ -68,6 +81,7 @@ const FLUSH_BYTES = 32 << 20;
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
+/** Rows of finished episodes not yet appended to the file. */
 class Buffers {
   image: Uint8Array[] = [];
   state: number[] = [];
@@ -78,6 +92,73 @@ class Buffers {
   goal: number[] = [];
   behaviour: number[] = [];
   rows = 0;
+
+  flushTo(writer: H5Writer, S: number): void {
+    const images = new Uint8Array(this.rows * S * S * 3);
+    this.image.forEach((img, k) => images.set(img, k * S * S * 3));
+    writer.append('observations/image', images);
+    writer.append('observations/state', Float32Array.from(this.state));
+    writer.append('actions', Float32Array.from(this.action));
+    writer.append('rewards', Float32Array.from(this.reward));
+    writer.append('terminals', Float32Array.from(this.terminal));
+    writer.append('timeouts', Float32Array.from(this.timeout));
+    writer.append('infos/goal', Float32Array.from(this.goal));
+    writer.append('infos/behaviour', Int32Array.from(this.behaviour));
+  }
+}
+
+/** Runs one episode, recording each step's observation (before the action), action, reward and end flags. */
+function recordEpisode(env: MazeEnv, behaviour: Behaviour, seed: ReturnType<typeof episodeSeeds>[number], buf: Buffers): EpisodeSummary {
+  const e = runBehaviourEpisode(env, behaviour, seed, {
+    before(en, a) {
+      buf.image.push(en.render());
+      buf.state.push(en.x, en.y, en.vx, en.vy);
+      buf.action.push(Math.max(-1, Math.min(1, a[0])), Math.max(-1, Math.min(1, a[1])));
+      buf.goal.push(en.goalX, en.goalY);
+      buf.rows++;
+    },
+    after(_en, r) {
+      buf.reward.push(r.reward);
+      buf.terminal.push(r.terminal ? 1 : 0);
+      buf.timeout.push(r.timeout ? 1 : 0);
+    },
+  });
+  for (let k = 0; k < e.length; k++) buf.behaviour.push(e.component);
+  return e;
+}
+
+function progressBar(show: boolean): cliProgress.SingleBar | null {
+  if (!show) return null;
+  return new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'generate |{bar}| {value}/{total} episodes | {steps} steps | {eta_formatted} left', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+function rootAttributes(task: TaskSpec, b: Behaviour, o: GenerateOptions, S: number, stats: PolicyStats, score: number): Record<string, AttrValue> {
+  const ref = referenceReturns(task);
+  return {
+    generator: `lapo ${pkg.version} dataset generate`,
+    task: task.id,
+    task_version: task.version,
+    layout: task.layout,
+    reward_type: task.reward,
+    max_episode_steps: task.maxSteps,
+    image_size: S,
+    state_labels: STATE_LABELS.join(','),
+    policy: b.spec,
+    behaviour_names: JSON.stringify(b.components.map((c) => c.name)),
+    behaviour_weights: JSON.stringify(b.weights),
+    episodes: o.episodes,
+    seed: o.seed,
+    ref_random_return: ref.random.returnMean,
+    ref_expert_return: ref.expert.returnMean,
+    ref_episodes: ref.episodes,
+    ref_seed: ref.seed,
+    data_return_mean: stats.returnMean,
+    data_success_rate: stats.successRate,
+    data_normalized_score: score,
+  };
 }
 
 export async function generateDataset(opts: GenerateOptions): Promise<GenerateResult> {
@@ -87,63 +168,25 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   if (!Number.isInteger(opts.episodes) || opts.episodes < 1) throw new LapoError('usage', `--episodes: expected an integer >= 1, found ${opts.episodes}`);
   const env = new MazeEnv(task, { imageSize: opts.imageSize });
   const S = env.imageSize;
-  const ref = referenceReturns(task);
-  const columns: ColumnSpec[] = [
-    { name: 'observations/image', dtype: '<B', rowShape: [S, S, 3] },
-    { name: 'observations/state', dtype: '<f', rowShape: [STATE_DIM] },
-    { name: 'actions', dtype: '<f', rowShape: [ACTION_DIM] },
-    { name: 'rewards', dtype: '<f', rowShape: [] },
-    { name: 'terminals', dtype: '<f', rowShape: [] },
-    { name: 'timeouts', dtype: '<f', rowShape: [] },
-    { name: 'infos/goal', dtype: '<f', rowShape: [2] },
-    { name: 'infos/behaviour', dtype: '<i', rowShape: [] },
-  ];
   mkdirSync(dirname(resolve(opts.out)), { recursive: true });
   const writer = await H5Writer.create(opts.out);
-  let rowsWritten = 0;
-  const showBar = opts.progress ?? Boolean(process.stderr.isTTY);
-  const bar = showBar
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'generate |{bar}| {value}/{total} episodes | {steps} steps | {eta_formatted} left', hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
+  const bar = progressBar(opts.progress ?? Boolean(process.stderr.isTTY));
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
   };
   process.on('SIGINT', onSigint);
-  const returns: number[] = [];
-  const successes: boolean[] = [];
-  const lengths: number[] = [];
-  const counts = new Array<number>(behaviour.components.length).fill(0);
+  const episodes: EpisodeSummary[] = [];
   try {
-    for (const col of columns) writer.extendable(col.name, col.rowShape, col.dtype, { chunkRows: chunkRowsFor(col), gzip: opts.gzip || undefined });
+    for (const col of columnsFor(S)) writer.extendable(col.name, col.rowShape, col.dtype, { chunkRows: chunkRowsFor(col), gzip: opts.gzip || undefined });
     bar?.start(opts.episodes, 0, { steps: 0 });
     let buf = new Buffers();
+    let rowsWritten = 0;
     const seeds = episodeSeeds(opts.seed, opts.episodes);
     for (let i = 0; i < seeds.length; i++) {
-      const e = runBehaviourEpisode(env, behaviour, seeds[i], {
-        before(en, a) {
-          buf.image.push(en.render());
-          buf.state.push(en.x, en.y, en.vx, en.vy);
-          buf.action.push(Math.max(-1, Math.min(1, a[0])), Math.max(-1, Math.min(1, a[1])));
-          buf.goal.push(en.goalX, en.goalY);
-          buf.rows++;
-        },
-        after(_en, r) {
-          buf.reward.push(r.reward);
-          buf.terminal.push(r.terminal ? 1 : 0);
-          buf.timeout.push(r.timeout ? 1 : 0);
-        },
-      });
-      for (let k = 0; k < e.length; k++) buf.behaviour.push(e.component);
-      returns.push(e.ret);
-      successes.push(e.success);
-      lengths.push(e.length);
-      counts[e.component]++;
+      episodes.push(recordEpisode(env, behaviour, seeds[i], buf));
       if (buf.rows * S * S * 3 >= FLUSH_BYTES || i === seeds.length - 1) {
-        flush(writer, buf, S);
+        buf.flushTo(writer, S);
         rowsWritten += buf.rows;
         buf = new Buffers();
         // Let a pending Ctrl-C run its handler between blocks.
@@ -152,39 +195,20 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       }
       bar?.update(i + 1, { steps: rowsWritten + buf.rows });
     }
-    const stats = summarise(returns, successes, lengths);
-    const componentCounts: Record<string, number> = {};
-    behaviour.components.forEach((c, k) => (componentCounts[c.name] = (componentCounts[c.name] ?? 0) + counts[k]));
+    const stats = summarise(episodes.map((e) => e.ret), episodes.map((e) => e.success), episodes.map((e) => e.length));
     const score = normalizedScore(task, stats.returnMean);
-    const attrs: Record<string, AttrValue> = {
-      generator: `lapo ${pkg.version} dataset generate`,
-      task: task.id,
-      task_version: task.version,
-      layout: task.layout,
-      reward_type: task.reward,
-      max_episode_steps: task.maxSteps,
-      image_size: S,
-      state_labels: STATE_LABELS.join(','),
-      policy: behaviour.spec,
-      behaviour_names: JSON.stringify(behaviour.components.map((c) => c.name)),
-      behaviour_weights: JSON.stringify(behaviour.weights),
-      episodes: opts.episodes,
-      seed: opts.seed,
-      ref_random_return: ref.random.returnMean,
-      ref_expert_return: ref.expert.returnMean,
-      ref_episodes: ref.episodes,
-      ref_seed: ref.seed,
-      data_return_mean: stats.returnMean,
-      data_success_rate: stats.successRate,
-      data_normalized_score: score,
-    };
-    for (const [k, v] of Object.entries(attrs)) writer.attr('/', k, v);
+    for (const [k, v] of Object.entries(rootAttributes(task, behaviour, opts, S, stats, score))) writer.attr('/', k, v);
     writer.commit();
+    const componentCounts: Record<string, number> = {};
+    for (const e of episodes) {
+      const name = behaviour.components[e.component].name;
+      componentCounts[name] = (componentCounts[name] ?? 0) + 1;
+    }
     return {
       file: resolve(opts.out),
       task: task.id,
       episodes: opts.episodes,
-      transitions: lengths.reduce((a, b) => a + b, 0),
+      transitions: episodes.reduce((a, e) => a + e.length, 0),
       returnMean: stats.returnMean,
       returnStd: stats.returnStd,
       successRate: stats.successRate,
@@ -199,17 +223,4 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
     bar?.stop();
     process.off('SIGINT', onSigint);
   }
-}
-
-function flush(writer: H5Writer, b: Buffers, S: number): void {
-  const images = new Uint8Array(b.rows * S * S * 3);
-  b.image.forEach((img, k) => images.set(img, k * S * S * 3));
-  writer.append('observations/image', images);
-  writer.append('observations/state', Float32Array.from(b.state));
-  writer.append('actions', Float32Array.from(b.action));
-  writer.append('rewards', Float32Array.from(b.reward));
-  writer.append('terminals', Float32Array.from(b.terminal));
-  writer.append('timeouts', Float32Array.from(b.timeout));
-  writer.append('infos/goal', Float32Array.from(b.goal));
-  writer.append('infos/behaviour', Int32Array.from(b.behaviour));
 }
