@@ -79,14 +79,3 @@ export async function setupWasm(threads?: number): Promise<{ name: 'wasm'; threa
   };
   return setupResult;
 }
-
-/**
- * Stops the wasm pool threads and removes the backend. Not needed for a process to exit (the workers are
- * unref'd); for tests or embedders that want the threads gone now. The wasm backend cannot be used again in
- * this process afterwards.
- */
-export function shutdownWasm(): void {
-  if (tf.findBackend('wasm') && threadedModule) tf.removeBackend('wasm');
-  threadedModule = null;
-  setupResult = null;
-}
