@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
-import type { ObsSpec, Split, TransitionDataset } from '../data/types.js';
+import type { ObsSpec, Split } from '../data/types.js';
 import { LapoError } from '../errors.js';
 import { parseTaskId, type TaskSpec } from '../env/tasks.js';
 import { writeJsonAtomic } from '../run/atomic.js';
@@ -45,12 +45,71 @@ function sameShape(a: ObsSpec, b: ObsSpec): boolean {
   );
 }
 
+type Restored = ReturnType<typeof restoreForEval>;
+
+/** Offline scores; null (with a reason in `skipped`) when there is nothing to score. */
+async function offlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string, skipped: string[]): Promise<EvalReport['offline']> {
+  if (!existsSync(dataFile)) {
+    skipped.push(`offline: the run's dataset ${dataFile} is not there (pass --dataset FILE)`);
+    return null;
+  }
+  const ds = await loadDataset(dataFile, loadOptions(ck.cfg));
+  try {
+    if (!sameShape(ds.spec, ck.spec) || ds.actionDim !== ck.actionDim) {
+      throw new LapoError(
+        'checkpoint',
+        `${ck.dir}: trained on ${describe(ck.spec, ck.actionDim)}; ${dataFile} gives ${describe(ds.spec, ds.actionDim)} (a checkpoint from another dataset?)`,
+      );
+    }
+    const split: Split = o.split ?? (o.dataset ? 'all' : 'valid');
+    if (ds.indices(split).length === 0) {
+      skipped.push(`offline: the ${split} split of ${dataFile} is empty (validFraction ${ck.cfg.validFraction}; try --split all)`);
+      return null;
+    }
+    const off = evaluateOffline(ds, ck.agent, {
+      split,
+      mcTail: o.mcTail,
+      discount: ck.cfg.discount,
+      doubleqMin: ck.cfg.doubleqMin,
+      stats: ck.stats,
+      batchSize: o.batchSize,
+    });
+    return offlineSection(off, ck.stats.rewardScale);
+  } finally {
+    ds.close();
+  }
+}
+
+/** Online episodes (and the frame strip); null when no task is known. */
+async function onlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string, report: EvalReport): Promise<void> {
+  const recorded = existsSync(dataFile) ? await taskOfDataset(dataFile) : null;
+  const task: TaskSpec | null = o.task ? parseTaskId(o.task) : (recorded?.task ?? null);
+  if (!task) {
+    report.skipped.push(`online: no task given (--task) and none recorded in ${dataFile}`);
+    return;
+  }
+  const size = checkTaskCompatible(task, ck.spec, ck.actionDim, ck.dir);
+  // Render at the dataset's own frame size when the run resized its frames (--image-size).
+  const renderSize = (size && recorded?.task.id === task.id && recorded.imageSize) || size || 64;
+  const on = evaluateOnline(task, agentPolicy(ck.agent, ck.spec, ck.stats, ck.actionDim), {
+    episodes: o.episodes,
+    seed: o.seed,
+    imageSize: size || 64,
+    renderSize,
+    recordEpisode: o.frames ? 0 : undefined,
+  });
+  report.online = onlineSection(on);
+  if (o.frames && on.frames) {
+    await writeStrip(o.frames, on.frames, renderSize);
+    report.frames = o.frames;
+  }
+}
+
 export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalReport; table: string; file: string }> {
+  if (o.dataset && !existsSync(o.dataset)) throw new LapoError('usage', `--dataset: ${o.dataset}: no such file`);
   const ck = restoreForEval(o.checkpoint);
-  let ds: TransitionDataset | null = null;
   try {
     const dataFile = o.dataset ?? ck.cfg.dataset;
-    const skipped: string[] = [];
     const report: EvalReport = {
       format: 'lapo-eval',
       version: 1,
@@ -60,67 +119,16 @@ export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalRepo
       backend: o.backend,
       offline: null,
       online: null,
-      skipped,
+      skipped: [],
       frames: null,
     };
-    const haveData = existsSync(dataFile);
-    if (o.dataset && !haveData) throw new LapoError('usage', `--dataset: ${o.dataset}: no such file`);
-    if (o.offline) {
-      if (!haveData) {
-        skipped.push(`offline: the run's dataset ${dataFile} is not there (pass --dataset FILE)`);
-      } else {
-        ds = await loadDataset(dataFile, loadOptions(ck.cfg));
-        if (!sameShape(ds.spec, ck.spec) || ds.actionDim !== ck.actionDim) {
-          throw new LapoError(
-            'checkpoint',
-            `${ck.dir}: trained on ${describe(ck.spec, ck.actionDim)}; ${dataFile} gives ${describe(ds.spec, ds.actionDim)} (a checkpoint from another dataset?)`,
-          );
-        }
-        const split: Split = o.split ?? (o.dataset ? 'all' : 'valid');
-        if (ds.indices(split).length === 0) {
-          skipped.push(`offline: the ${split} split of ${dataFile} is empty (validFraction ${ck.cfg.validFraction}; try --split all)`);
-        } else {
-          const off = evaluateOffline(ds, ck.agent, {
-            split,
-            mcTail: o.mcTail,
-            discount: ck.cfg.discount,
-            doubleqMin: ck.cfg.doubleqMin,
-            stats: ck.stats,
-            batchSize: o.batchSize,
-          });
-          report.offline = offlineSection(off, ck.stats.rewardScale);
-        }
-      }
-    }
-    if (o.online) {
-      const recorded = haveData ? await taskOfDataset(dataFile) : null;
-      const task: TaskSpec | null = o.task ? parseTaskId(o.task) : (recorded?.task ?? null);
-      if (!task) {
-        skipped.push(`online: no task given (--task) and none recorded in ${dataFile}`);
-      } else {
-        const size = checkTaskCompatible(task, ck.spec, ck.actionDim, ck.dir);
-        // Render at the dataset's own frame size when the run resized its frames (--image-size).
-        const renderSize = (size && recorded?.task.id === task.id && recorded.imageSize) || size || 64;
-        const on = evaluateOnline(task, agentPolicy(ck.agent, ck.spec, ck.stats, ck.actionDim), {
-          episodes: o.episodes,
-          seed: o.seed,
-          imageSize: size || 64,
-          renderSize,
-          recordEpisode: o.frames ? 0 : undefined,
-        });
-        report.online = onlineSection(on);
-        if (o.frames && on.frames) {
-          await writeStrip(o.frames, on.frames, renderSize);
-          report.frames = o.frames;
-        }
-      }
-    }
-    if (o.frames && !report.frames) skipped.push(`frames: ${o.frames} not written (no online evaluation)`);
+    if (o.offline) report.offline = await offlinePart(ck, o, dataFile, report.skipped);
+    if (o.online) await onlinePart(ck, o, dataFile, report);
+    if (o.frames && !report.frames) report.skipped.push(`frames: ${o.frames} not written (no online evaluation)`);
     const file = join(ck.dir, 'eval.json');
     await writeJsonAtomic(file, report);
     return { report, table: formatTable(report), file };
   } finally {
-    ds?.close();
     ck.agent.dispose();
   }
 }
