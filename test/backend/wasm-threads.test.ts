@@ -14,10 +14,10 @@ const root = resolve(import.meta.dirname, '../..');
 const src = (p: string) => pathToFileURL(join(root, 'src', p)).href;
 
 /** Runs a child that sets up wasm with `threads` threads, convolves and multiplies, prints JSON, and returns. */
-function child(threads: number): { info: { threads: number; detail: string }; sums: number[]; listeners: number } {
+function child(threads: number, preamble = ''): { info: { threads: number; detail: string }; sums: number[]; listeners: number } {
   const dir = mkdtempSync(join(tmpdir(), 'lapo-wasm-test-'));
   const file = join(dir, 'child.mts');
-  writeFileSync(file, `
+  writeFileSync(file, `${preamble}
 import { tf } from '${src('backend/tf.ts')}';
 import { setupWasm } from '${src('backend/wasm.ts')}';
 const info = await setupWasm(${threads});
@@ -46,6 +46,14 @@ test('two threads in Node, reported from XNNPACK, and the process exits on its o
   assert.match(one.info.detail, /\(SIMD, XNNPACK 1 thread\)/);
   assert.equal(one.sums.length, two.sums.length);
   one.sums.forEach((s, i) => assert.ok(Math.abs(s - two.sums[i]) <= 1e-4 * Math.max(1, Math.abs(s)), `output ${i}: ${s} vs ${two.sums[i]}`));
+});
+
+test('without threads support it falls back to single-threaded SIMD and says why', () => {
+  // The preamble runs after the child's imports but before its setupWasm() call, where the loader checks.
+  const r = child(2, `// @ts-nocheck
+(globalThis as any).SharedArrayBuffer = undefined;`);
+  assert.equal(r.info.threads, 1);
+  assert.match(r.info.detail, /\(SIMD, XNNPACK 1 thread\).*threads unavailable: SharedArrayBuffer is not available/);
 });
 
 test('the threaded scripts are written as real files with the pool and core count patched', () => {
