@@ -7,6 +7,8 @@
 // uncompressed and gzip-1, for the lazy reader. Prints samples/s of batch-256 sampling
 // from the training split, with and without DrQ random shift, next to the trainer's consumption: ~16 LAPO updates/s
 // at batch 64 in tuned PyTorch on this class of machine (shared/notes/engine-findings.md) = ~1000 samples/s.
+// Lazy rows say how many arrays are read directly (pread / zlib here) rather than through h5wasm; gzip is measured
+// with its scratch copy warm (after one pass over the training chunks, whose time is printed) and without a copy.
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,12 +105,20 @@ function measure(ds: LoadedDataset, seconds: number, augment: boolean): Rate {
   return { samplesPerS: (batches * batch) / s, samplesPerCpuS: (batches * batch) / cpuS, batches, firstMs };
 }
 
-function row(label: string, r: Rate): void {
+function row(label: string, r: Rate, extra = ''): void {
   const ratio = r.samplesPerS / TRAINER_SAMPLES_PER_S;
   process.stdout.write(
-    `${label.padEnd(34)} ${r.samplesPerS.toFixed(0).padStart(8)} samples/s ${ratio.toFixed(1).padStart(6)}x trainer ` +
-      `${r.samplesPerCpuS.toFixed(0).padStart(8)} samples/CPU-s  first batch ${r.firstMs.toFixed(0)} ms\n`,
+    `${label.padEnd(40)} ${r.samplesPerS.toFixed(0).padStart(8)} samples/s ${ratio.toFixed(1).padStart(6)}x trainer ` +
+      `${r.samplesPerCpuS.toFixed(0).padStart(8)} samples/CPU-s  first batch ${r.firstMs.toFixed(0)} ms  ${extra}\n`,
   );
+}
+
+/** Gathers every training transition once, in order (what the first epoch of random batches copies). */
+function warmUp(ds: LoadedDataset): { seconds: number; mib: number } {
+  const t = performance.now();
+  const train = ds.indices('train');
+  for (let i = 0; i < train.length; i += 1024) ds.gather(train.subarray(i, i + 1024));
+  return { seconds: (performance.now() - t) / 1000, mib: (ds.lazyStorage?.scratch?.bytes ?? 0) / 2 ** 20 };
 }
 
 async function main(): Promise<void> {
@@ -138,13 +148,27 @@ async function main(): Promise<void> {
   row('eager', measure(eager, seconds, false));
   row('eager + random shift (obs, next)', measure(eager, seconds, true));
   eager.close();
-  process.stdout.write(`lazy: block cache ${cacheMB} MiB (${((100 * cacheMB * 2 ** 20) / eagerBytes).toFixed(0)}% of the frames; used for compressed views)\n`);
+  process.stdout.write(`lazy: block cache ${cacheMB} MiB (${((100 * cacheMB * 2 ** 20) / eagerBytes).toFixed(0)}% of the frames; used only without a scratch copy)\n`);
   for (const [storage, f] of variants) {
-    t = performance.now();
-    const lazy = await loadDataset(f, { ...common, mode: 'lazy', cacheMB });
-    const open = (performance.now() - t) / 1000;
-    row(`lazy ${storage} (open ${open.toFixed(1)} s)`, measure(lazy, seconds, false));
-    lazy.close();
+    const scratchModes: (string | null | undefined)[] = storage === 'gzip' ? [undefined, null] : [undefined];
+    for (const scratchDir of scratchModes) {
+      t = performance.now();
+      const lazy = await loadDataset(f, { ...common, mode: 'lazy', cacheMB, scratchDir });
+      const open = (performance.now() - t) / 1000;
+      const st = lazy.lazyStorage;
+      let label = `lazy ${storage}`;
+      if (st?.scratch) {
+        // touch every training transition once: each chunk is decompressed into the scratch copy
+        const w = warmUp(lazy);
+        process.stdout.write(`lazy ${storage}: scratch copy in ${st.scratch.dir}, first pass over the training chunks ${w.seconds.toFixed(1)} s (${w.mib.toFixed(0)} MiB copied, ${(w.mib / w.seconds).toFixed(0)} MiB/s)\n`);
+        label += ' (copy warm)';
+      } else if (scratchDir === null) {
+        label += ' (no copy, cache)';
+      }
+      const direct = st ? `${st.direct}/${st.resolved} arrays direct` : '';
+      row(`${label} (open ${open.toFixed(1)} s)`, measure(lazy, seconds, false), direct);
+      lazy.close();
+    }
   }
   if (!flag('keep')) for (const [, f] of variants) rmSync(f, { force: true });
   process.stdout.write('\n(timings on a machine shared with other jobs: compare rows of the same run)\n');

@@ -88,13 +88,27 @@ export class DirectRows {
     return Math.min(max, t.rows - (row % t.rows));
   }
 
-  /** Rows per chunk of a chunked array (raw or deflate). */
-  chunkRows(s: number, k: number): number {
-    return (this.tables.get(this.index(s, k)) as ChunkTable).rows;
+  /**
+   * Rows [start, start+n) of a deflate array, decoded here and handed to `use` chunk by chunk; false (nothing
+   * done) for other arrays.
+   */
+  inflate(s: number, k: number, start: number, n: number, use: (bytes: Uint8Array) => void): boolean {
+    if (!this.deflate(s, k)) return false;
+    const i = this.index(s, k);
+    const cr = (this.tables.get(i) as ChunkTable).rows;
+    const rb = this.rowBytes[i];
+    for (let j = 0; j < n; ) {
+      const c = Math.floor((start + j) / cr);
+      const from = start + j - c * cr;
+      const m = Math.min(n - j, cr - from);
+      use(this.chunk(s, k, c).subarray(from * rb, (from + m) * rb));
+      j += m;
+    }
+    return true;
   }
 
   /** The rows of chunk c of a deflate array, decoded ([chunkRows, ...row shape]; the last chunk padded). */
-  chunk(s: number, k: number, c: number): Uint8Array {
+  private chunk(s: number, k: number, c: number): Uint8Array {
     const i = this.index(s, k);
     const t = this.tables.get(i) as ChunkTable;
     return decodeChunk(this.fd, t, c, t.rows * this.rowBytes[i]);

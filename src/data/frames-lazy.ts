@@ -10,7 +10,6 @@
 // serves a transition's observation and, when it is the next row of the same array, its next observation too.
 // Two or three RGB views stored as trained are stacked with word moves (interleave.ts); other views go through
 // their ViewDecoder (channel-first conversion, resizing). Batches are the same bytes whichever path reads them.
-import { tmpdir } from 'node:os';
 import type { H5Reader } from './h5.js';
 import { typedView } from './h5.js';
 import { DirectRows, preadFully } from './direct-rows.js';
@@ -18,7 +17,7 @@ import { canStackRgb, stackRgbViews } from './interleave.js';
 import { keyPath } from './layout-common.js';
 import type { DatasetPlan } from './plan.js';
 import { FrameGeometry, readStateRows, segmentOf, type FrameSource } from './frames.js';
-import { ShadowStore, scratchProblem } from './shadow-store.js';
+import { ShadowStore, openScratchCopy } from './shadow-store.js';
 import { CachedBlocks, type Request } from './block-cache.js';
 
 const STATE_PASS_ROWS = 1 << 16;
@@ -39,7 +38,7 @@ export interface LazyStorage {
   /** Arrays resolved so far / read straight from the HDF5 file. */
   resolved: number;
   direct: number;
-  /** The scratch copy: where, bytes allocated, chunks copied; null with the reason when there is none. */
+  /** The scratch copy: where, bytes and chunks copied so far; null (and the reason) when there is none. */
   scratch: { dir: string; bytes: number; blocks: number } | null;
   scratchSkipped: string | null;
   cache: { hits: number; misses: number };
@@ -76,13 +75,9 @@ export class LazyFrames implements FrameSource {
       this.keys.forEach((_, k) => {
         if (!this.direct.raw(0, k)) for (const seg of plan.segments) need += seg.rows * rowBytes[k];
       });
-      if (need > 0 && opts.scratchDir !== null) {
-        const choice = { dir: opts.scratchDir ?? tmpdir(), explicit: opts.scratchDir !== undefined };
-        this.scratchSkipped = scratchProblem(choice, need);
-        if (!this.scratchSkipped) this.shadow = new ShadowStore(r, plan.segments, this.keys, rowBytes, choice.dir, (s, k, start, n, use) => this.loadRows(s, k, start, n, use));
-      } else if (need > 0) {
-        this.scratchSkipped = 'turned off';
-      }
+      const sc = openScratchCopy(opts.scratchDir, need, (dir) => new ShadowStore(r, plan.segments, this.keys, rowBytes, dir, (s, k, start, n, use) => this.loadRows(s, k, start, n, use)));
+      this.shadow = sc.store;
+      this.scratchSkipped = sc.skipped;
     } catch (e) {
       this.direct.close();
       throw e;
@@ -93,7 +88,7 @@ export class LazyFrames implements FrameSource {
 
   get storage(): LazyStorage {
     const { resolved, direct } = this.direct.stats();
-    const scratch = this.shadow ? { dir: this.shadow.dir, bytes: this.shadow.bytes, blocks: this.shadow.blocksLoaded } : null;
+    const scratch = this.shadow ? { dir: this.shadow.dir, bytes: this.shadow.copied, blocks: this.shadow.blocksLoaded } : null;
     return { resolved, direct, scratch, scratchSkipped: this.scratchSkipped, cache: this.blocks.stats() };
   }
 
@@ -129,33 +124,20 @@ export class LazyFrames implements FrameSource {
     else this.r.withRows(keyPath(this.plan.segments[s], this.keys[k]), row, count, fn);
   }
 
+  /** Rows [start, start+n) of key k in segment s for the scratch copy: inflated here when we can, else h5wasm. */
+  private loadRows(s: number, k: number, start: number, n: number, use: (bytes: Uint8Array) => void): void {
+    if (!this.direct.inflate(s, k, start, n, use)) this.r.withRows(keyPath(this.plan.segments[s], this.keys[k]), start, n, use);
+  }
+
   /** A copy of rows [start, start+n) of key k in segment s when they are inflated here, else null (h5wasm). */
   private ownCopy(s: number, k: number, start: number, n: number): Uint8Array | null {
-    if (!this.direct.deflate(s, k)) return null;
     const out = new Uint8Array(n * this.rowBytes[k]);
     let at = 0;
-    this.loadRows(s, k, start, n, (b) => {
+    const done = this.direct.inflate(s, k, start, n, (b) => {
       out.set(b, at);
       at += b.byteLength;
     });
-    return out;
-  }
-
-  /** Rows [start, start+n) of key k in segment s for the scratch copy: inflated here when we can, else h5wasm. */
-  private loadRows(s: number, k: number, start: number, n: number, use: (bytes: Uint8Array) => void): void {
-    if (!this.direct.deflate(s, k)) {
-      this.r.withRows(keyPath(this.plan.segments[s], this.keys[k]), start, n, use);
-      return;
-    }
-    const cr = this.direct.chunkRows(s, k);
-    const rb = this.rowBytes[k];
-    for (let j = 0; j < n; ) {
-      const c = Math.floor((start + j) / cr);
-      const from = start + j - c * cr;
-      const m = Math.min(n - j, cr - from);
-      use(this.direct.chunk(s, k, c).subarray(from * rb, (from + m) * rb));
-      j += m;
-    }
+    return done ? out : null;
   }
 
   private segIndex(frames: Int32Array): Int32Array {

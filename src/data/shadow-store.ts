@@ -10,7 +10,9 @@
 // the uncompressed size of the copied arrays (holes until filled).
 import { closeSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LapoError } from '../errors.js';
 import type { H5Reader } from './h5.js';
 import { keyPath } from './layout-common.js';
 import type { FrameSegment } from './plan.js';
@@ -34,12 +36,40 @@ export function scratchProblem(choice: ScratchChoice, need: number): string | nu
   try {
     st = statfsSync(choice.dir);
   } catch {
-    return `scratch directory ${choice.dir} does not exist`;
+    return `${choice.dir} does not exist`;
   }
   if (!choice.explicit && Number(st.type) === TMPFS_MAGIC) return `${choice.dir} is a tmpfs (memory): name a disk directory for the copy`;
   const free = Number(st.bavail) * Number(st.bsize);
   if (free < need + SPARE_BYTES) return `${choice.dir} has ${gib(free)} GiB free, the copy needs ${gib(need)} GiB (+1 GiB spare)`;
   return null;
+}
+
+function scratchError(why: string): LapoError {
+  return new LapoError(
+    'usage',
+    `scratch directory: expected room for lazy mode's uncompressed copy, found: ${why}`,
+    'name another directory, or none to read compressed chunks through the memory cache (slower)',
+  );
+}
+
+/**
+ * The scratch copy for `need` bytes in `dir` (undefined: the OS temp directory; null: none). A directory the user
+ * named must work (else a LapoError); the default one is skipped, with the reason, when it cannot hold the copy.
+ */
+export function openScratchCopy(dir: string | null | undefined, need: number, create: (dir: string) => ShadowStore): { store: ShadowStore | null; skipped: string | null } {
+  if (need === 0) return { store: null, skipped: null };
+  if (dir === null) return { store: null, skipped: 'turned off' };
+  const choice = { dir: dir ?? tmpdir(), explicit: dir !== undefined };
+  let skipped = scratchProblem(choice, need);
+  if (!skipped) {
+    try {
+      return { store: create(choice.dir), skipped: null };
+    } catch (e) {
+      skipped = `cannot create a file in ${choice.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+    }
+  }
+  if (choice.explicit) throw scratchError(skipped);
+  return { store: null, skipped };
 }
 
 function gib(b: number): string {
@@ -74,10 +104,8 @@ export class ShadowStore {
     this.blockRowsOf = new Int32Array(keys.length);
   }
 
-  /** Bytes written to the copy so far. */
-  get bytes(): number {
-    return this.end;
-  }
+  /** Bytes copied so far. */
+  copied = 0;
 
   private blockRows(k: number, path: string): number {
     if (this.blockRowsOf[k] === 0) {
@@ -113,7 +141,14 @@ export class ShadowStore {
       const pos = this.regions[i] + (start - seg.fileStart) * rb;
       this.load(s, k, start, n, (bytes) => {
         let done = 0;
-        while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, pos + done);
+        try {
+          while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, pos + done);
+        } catch (e) {
+          // e.g. ENOSPC: the disk filled up after the check at open
+          const code = (e as NodeJS.ErrnoException).code ?? String(e);
+          throw new LapoError('runtime', `${this.r.file}: ${path}: copying chunks to the scratch directory ${this.dir} failed (${code})`, 'free space there, or name another scratch directory');
+        }
+        this.copied += done;
       });
       bits[b] = 1;
       this.blocksLoaded++;

@@ -180,10 +180,20 @@ test('a big-endian array is left to h5wasm', async () => {
   assert.equal(st.direct, ARRAYS - 1, 'state (float32) is big-endian now; pos (float64) and the uint8 views are not');
 });
 
-test('scratch directory: refused when too small, tmpfs only when named', () => {
+test('scratch directory: too small or missing is refused; one the user named must work', async () => {
   assert.match(scratchProblem({ dir, explicit: true }, 2 ** 60) ?? '', /GiB free, the copy needs .* GiB/);
   assert.equal(scratchProblem({ dir, explicit: true }, 1000), null);
-  assert.match(scratchProblem({ dir: join(dir, 'nope'), explicit: true }, 1) ?? '', /does not exist/);
+  const missing = join(dir, 'nope');
+  assert.match(scratchProblem({ dir: missing, explicit: true }, 1) ?? '', /does not exist/);
+  await assert.rejects(loadDataset(join(dir, 'gzip.h5'), { mode: 'lazy', scratchDir: missing }), (e: Error) => {
+    assert.equal(e.name, 'LapoError');
+    assert.equal(e.message, `scratch directory: expected room for lazy mode's uncompressed copy, found: ${missing} does not exist`);
+    return true;
+  });
+  // nothing to copy: the directory is not needed
+  const l = await loadDataset(join(dir, 'contiguous.h5'), { mode: 'lazy', scratchDir: missing });
+  assert.equal(l.lazyStorage?.scratchSkipped, null);
+  l.close();
 });
 
 test('every shared fixture: lazy batches equal eager batches', async () => {
