@@ -24,7 +24,7 @@ export function registerDemo(program: Command): void {
     .option('--policy <spec>', 'behaviour policy of the dataset (see lapo dataset generate --help)', 'mixed')
     .option('--episodes <n>', 'dataset episodes', intFlag('--episodes', 1), 300)
     .option('--image-size <px>', 'frame size', intFlag('--image-size', 8), 32)
-    .option('--steps <n>', 'training steps', intFlag('--steps', 1), 2000)
+    .option('--steps <n>', 'training steps', intFlag('--steps', 1), 6000)
     .option('--eval-episodes <n>', 'episodes per evaluation', intFlag('--eval-episodes', 1), 20)
     .option('--seed <n>', 'seed of the dataset and the run', intFlag('--seed', 0), 0)
     .option('--datasets-dir <dir>', 'where the dataset goes', 'datasets')
