@@ -4,7 +4,7 @@
 // multiplies it at once, so the patch matrix never travels through main memory.
 //   forward:         y[r, :]  = col[r, :] · W                        (W viewed as [K = kh·kw·Ci, Co])
 //   backprop input:  dcol     = dy · Wᵀ, scattered back onto dx      (tasks own whole samples: no races)
-//   backprop filter: dW       = Σ_blocks colᵀ · dy                   (per-thread partial sums, then added)
+//   backprop filter: dW       = Σ_blocks colᵀ · dy                   (partial sums per fixed group of blocks)
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -169,29 +169,32 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   const ConvDims d = dims_from(info, 3);
   if (conv_uses_dnnl() && dnnl_conv_backward_weights(x, dy, dw, d)) return info.Env().Undefined();
   const int64_t K = d.K(), M = d.M(), KC = K * d.Co;
-  const int threads = pool_threads();
+  // Row blocks are grouped into a number of groups fixed by the shape (not by the thread count); each group
+  // accumulates its blocks in order into its own partial, and the partials are added in group order, so the
+  // gradient is the same bit for bit whatever thread ran what (reproducible, resumable runs).
   const int64_t R = block_rows(K, 64, 2048);
-  const int64_t tasks = (M + R - 1) / R;
-  std::vector<float> partial(static_cast<size_t>(threads) * KC, 0.f);
-  std::vector<char> used(threads, 0);
-  parallel_for(tasks, 1, [&](int64_t t0, int64_t t1, int tid) {
-    float* acc = partial.data() + static_cast<size_t>(tid) * KC;
-    used[tid] = 1;
+  const int64_t blocks = (M + R - 1) / R;
+  const int64_t groups = std::min<int64_t>(16, blocks);
+  const int64_t per = (blocks + groups - 1) / groups;
+  std::vector<float> partial(static_cast<size_t>(groups) * KC, 0.f);
+  parallel_for(groups, 1, [&](int64_t g0, int64_t g1, int tid) {
     float* col = d.pointwise() ? nullptr : scratch(tid, static_cast<size_t>(R * K));
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * R, r1 = std::min(M, r0 + R);
-      const float* patches = x + r0 * K;
-      if (!d.pointwise()) {
-        im2col(x, col, r0, r1, d);
-        patches = col;
+    for (int64_t g = g0; g < g1; ++g) {
+      float* acc = partial.data() + static_cast<size_t>(g) * KC;
+      for (int64_t t = g * per; t < std::min(blocks, (g + 1) * per); ++t) {
+        const int64_t r0 = t * R, r1 = std::min(M, r0 + R);
+        const float* patches = x + r0 * K;
+        if (!d.pointwise()) {
+          im2col(x, col, r0, r1, d);
+          patches = col;
+        }
+        sgemm_1t(true, false, K, d.Co, r1 - r0, 1.f, patches, K, dy + r0 * d.Co, d.Co, 1.f, acc, d.Co);
       }
-      sgemm_1t(true, false, K, d.Co, r1 - r0, 1.f, patches, K, dy + r0 * d.Co, d.Co, 1.f, acc, d.Co);
     }
   });
   std::memset(dw, 0, sizeof(float) * KC);
-  for (int t = 0; t < threads; ++t) {
-    if (!used[t]) continue;
-    const float* p = partial.data() + static_cast<size_t>(t) * KC;
+  for (int64_t g = 0; g < groups; ++g) {
+    const float* p = partial.data() + static_cast<size_t>(g) * KC;
     for (int64_t k = 0; k < KC; ++k) dw[k] += p[k];
   }
   return info.Env().Undefined();

@@ -5,8 +5,8 @@
 // Tensors stay where tfjs keeps them: source/destination are described as NHWC and the filter as hwio (tfjs's
 // [kh, kw, Ci, Co]); oneDNN reads and writes them in place. Only the small filter is reordered to the blocked
 // layout the kernels want (weights change every step, so it is reordered on every call).
-// Threads: the batch is split into equal sub-batches run by our pool (pool.h says why not OpenMP), one oneDNN
-// call per sub-batch, each with its own scratchpad; the weight gradient sums per-thread partial results.
+// Threads: the batch is split into sub-batches run by our pool (pool.h says why not OpenMP), one oneDNN call per
+// sub-batch, each with its own scratchpad; the filter gradient adds the sub-batches' results in a fixed order.
 // Primitives are created once per geometry and cached: creation costs milliseconds, execution microseconds.
 #include "conv.h"
 
@@ -158,14 +158,15 @@ dnnl::memory scratchpad(const Entry& e) {
   return mem(e.scratch_md, buf.data());
 }
 
-// Sub-batches: up to two per pool thread (a thread that was descheduled leaves its share to the others), all of
-// one size when the batch divides evenly, else full ones plus a remainder.
+// Sub-batches: at most 8, fixed by the batch size alone (not by the thread count), so the filter gradient's
+// partial sums, added in sub-batch order, are the same bit for bit on any machine and thread count. All of one
+// size when the batch divides evenly, else full ones plus a remainder.
 struct Split {
   int64_t size, count, rest;  // `count` sub-batches of `size`, then one of `rest` (0: none)
 };
 
 Split split(int64_t batch) {
-  const int64_t want = std::min<int64_t>(batch, 2 * pool_threads());
+  const int64_t want = std::min<int64_t>(batch, 8);
   for (int64_t c = want; c >= std::max<int64_t>(1, want / 2); --c)
     if (batch % c == 0) return {batch / c, c, 0};
   const int64_t size = (batch + want - 1) / want;
@@ -269,33 +270,25 @@ bool dnnl_conv_backward_weights(const float* x, const float* dy, float* dw, cons
   // Partial sums are added elementwise, which needs both sub-batch sizes to share one filter layout.
   if (!ok || (rest && rest->wei_prim != full->wei_prim)) return false;
   const size_t wbytes = full->wei_prim.get_size(), wn = wbytes / sizeof(float);
-  const int threads = pool_threads();
-  std::vector<float> acc(static_cast<size_t>(threads) * wn, 0.f);
-  std::vector<char> used(threads, 0);
+  const int64_t parts = s.count + (s.rest ? 1 : 0);
+  std::vector<float> partial(static_cast<size_t>(parts) * wn);
   const int64_t in_size = d.H * d.W * d.Ci, out_size = d.Ho * d.Wo * d.Co;
-  parallel_for(s.count + (s.rest ? 1 : 0), 1, [&](int64_t t0, int64_t t1, int tid) {
-    thread_local std::vector<float> part;
-    if (part.size() < wn) part.resize(wn);
-    float* a = acc.data() + static_cast<size_t>(tid) * wn;
+  parallel_for(parts, 1, [&](int64_t t0, int64_t t1, int) {
     for (int64_t t = t0; t < t1; ++t) {
       Entry* e = t < s.count ? full : rest;
       const int64_t b0 = t * s.size, nb = t < s.count ? s.size : s.rest;
       const Geometry g = geometry(d, nb, false);
       e->prim.execute(strm(), {{DNNL_ARG_SRC, mem(g.src, x + b0 * in_size)},
                                {DNNL_ARG_DIFF_DST, mem(g.dst, dy + b0 * out_size)},
-                               {DNNL_ARG_DIFF_WEIGHTS, mem(e->wei_prim, part.data())},
+                               {DNNL_ARG_DIFF_WEIGHTS, mem(e->wei_prim, partial.data() + static_cast<size_t>(t) * wn)},
                                {DNNL_ARG_SCRATCHPAD, scratchpad(*e)}});
       strm().wait();
-      for (size_t k = 0; k < wn; ++k) a[k] += part[k];
     }
-    used[tid] = 1;
   });
-  float* total = nullptr;
-  for (int t = 0; t < threads; ++t) {
-    if (!used[t]) continue;
-    float* a = acc.data() + static_cast<size_t>(t) * wn;
-    if (!total) total = a;
-    else for (size_t k = 0; k < wn; ++k) total[k] += a[k];
+  float* total = partial.data();  // sub-batch 0, then the others added in order
+  for (int64_t t = 1; t < parts; ++t) {
+    const float* p = partial.data() + static_cast<size_t>(t) * wn;
+    for (size_t k = 0; k < wn; ++k) total[k] += p[k];
   }
   const Geometry g0 = geometry(d, 1, false);
   if (full->wei_is_user) {

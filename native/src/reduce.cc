@@ -60,7 +60,6 @@ Napi::Value ReduceOp(const Napi::CallbackInfo& info) {
   require(info, red > 0, "reduce: empty reduction");
   const double scale = op == rMean ? 1.0 / static_cast<double>(red) : 1.0;
   const bool additive = op == rSum || op == rMean;
-  const int threads = pool_threads();
   if (inner == 1) {
     parallel_for(outer, std::max<int64_t>(1, (1 << 15) / red), [&](int64_t o0, int64_t o1, int) {
       for (int64_t o = o0; o < o1; ++o) y[o] = static_cast<float>(row_reduce(x + o * red, red, 1, op) * scale);
@@ -68,17 +67,18 @@ Napi::Value ReduceOp(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   if (additive && red >= 16 && outer * inner <= (1 << 16)) {
-    // Column sums over many rows (bias gradients): slabs of rows summed in double into per-thread partials,
-    // reading memory in order (a strided walk per output column would miss the cache on every row).
-    const int64_t slab = std::max<int64_t>(16, (red + threads * 4 - 1) / (threads * 4));
-    const int64_t slabs = (red + slab - 1) / slab;
-    std::vector<double> partial(static_cast<size_t>(threads) * outer * inner, 0.0);
-    parallel_for(outer * slabs, 1, [&](int64_t t0, int64_t t1, int tid) {
-      double* acc0 = partial.data() + static_cast<size_t>(tid) * outer * inner;
+    // Column sums over many rows (bias gradients): slabs of rows summed in double, reading memory in order (a
+    // strided walk per output column would miss the cache on every row). One partial per slab, and slabs fixed
+    // by the shape alone, added in slab order: the result does not depend on the thread count or on which
+    // thread ran which slab (runs are reproducible and resumable bit for bit).
+    const int64_t slabs = std::min<int64_t>(16, (red + 255) / 256);
+    const int64_t slab = (red + slabs - 1) / slabs;
+    std::vector<double> partial(static_cast<size_t>(slabs) * outer * inner, 0.0);
+    parallel_for(outer * slabs, 1, [&](int64_t t0, int64_t t1, int) {
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t o = t / slabs, s = t - o * slabs;
         const int64_t r0 = s * slab, r1 = std::min(red, r0 + slab);
-        double* __restrict acc = acc0 + o * inner;
+        double* __restrict acc = partial.data() + (static_cast<size_t>(s) * outer + o) * inner;
         for (int64_t r = r0; r < r1; ++r) {
           const float* __restrict row = x + (o * red + r) * inner;
           for (int64_t i = 0; i < inner; ++i) acc[i] += row[i];
@@ -87,7 +87,7 @@ Napi::Value ReduceOp(const Napi::CallbackInfo& info) {
     });
     for (int64_t k = 0; k < outer * inner; ++k) {
       double s = 0;
-      for (int t = 0; t < threads; ++t) s += partial[static_cast<size_t>(t) * outer * inner + k];
+      for (int64_t t = 0; t < slabs; ++t) s += partial[static_cast<size_t>(t) * outer * inner + k];
       y[k] = static_cast<float>(s * scale);
     }
     return info.Env().Undefined();
@@ -117,15 +117,19 @@ Napi::Value ReduceOp(const Napi::CallbackInfo& info) {
 }
 
 // sumSquares(x) -> number (double): squared L2 norm, for gradient-norm diagnostics without a tensor op chain.
+// Fixed chunks added in order: the same value whatever the thread count.
 Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 0);
   const int64_t n = static_cast<int64_t>(f32len(info, 0));
-  const int threads = pool_threads();
-  std::vector<double> partial(threads, 0.0);
-  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e, int tid) {
-    double s = 0;
-    for (int64_t i = b; i < e; ++i) s += static_cast<double>(x[i]) * x[i];
-    partial[tid] += s;
+  constexpr int64_t kChunk = 1 << 15;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> partial(static_cast<size_t>(std::max<int64_t>(1, chunks)), 0.0);
+  parallel_for(chunks, 1, [&](int64_t c0, int64_t c1, int) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double s = 0;
+      for (int64_t i = c * kChunk, e = std::min(n, (c + 1) * kChunk); i < e; ++i) s += static_cast<double>(x[i]) * x[i];
+      partial[c] = s;
+    }
   });
   double s = 0;
   for (double p : partial) s += p;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { imagesToTensor, nativeAdamUpdate, nativePolyakUpdate, setupNative } from '../../src/backend/native.js';
 import { Rng } from '../../src/util/rng.js';
+import { loadAddon } from '../../src/backend/native-kernels/addon.js';
 import { compare, randomInput, requireNative } from './native-compare.js';
 
 before(requireNative);
@@ -127,4 +128,34 @@ test('uint8 images become x/255 floats, bit-identical to the JavaScript division
   assert.deepEqual(t.dataSync(), expected);
   assert.deepEqual(t.shape, [2, 5, 4, 9]);
   t.dispose();
+});
+
+test('gradient sums are reproducible: bit-identical across runs and thread counts', () => {
+  tf.setBackend('native');
+  const addon = loadAddon()!;
+  const rng = new Rng(37);
+  const x = tf.tensor4d(rnd(rng, 16 * 21 * 21 * 9), [16, 21, 21, 9]);
+  const dy = tf.tensor4d(rnd(rng, 16 * 10 * 10 * 32), [16, 10, 10, 32]);
+  const attrs = { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 9, 32] } as unknown as tf.NamedAttrMap;
+  const grads = () =>
+    tf.tidy(() => {
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+      return [dw.dataSync().slice(), tf.sum(dy, [0, 1, 2]).dataSync().slice()];
+    });
+  try {
+    for (const oneDnn of addon.info().dnnl ? [true, false] : [false]) {
+      addon.setConvEngine(oneDnn);
+      addon.setThreads(2);
+      const a = grads();
+      const b = grads();
+      addon.setThreads(1);
+      const c = grads();
+      assert.deepEqual(b, a, `run to run (${oneDnn ? 'oneDNN' : 'im2col'})`);
+      assert.deepEqual(c, a, `1 thread vs 2 (${oneDnn ? 'oneDNN' : 'im2col'})`);
+    }
+  } finally {
+    addon.setConvEngine(true);
+    addon.setThreads(0);
+    tf.dispose([x, dy]);
+  }
 });
