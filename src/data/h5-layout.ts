@@ -153,6 +153,11 @@ function headerMessages(fd: number, sb: Superblock, addr: number): Message[] | n
   return out;
 }
 
+/** Message types of the object header at `headerAddr`, continuation blocks included (for tests and diagnosis). */
+export function headerMessageTypes(fd: number, sb: Superblock, headerAddr: number): number[] | null {
+  return headerMessages(fd, sb, headerAddr)?.map((m) => m.type) ?? null;
+}
+
 /** The storage of the dataset whose object header is at `headerAddr`, or null (see the file comment). */
 export function datasetStorage(fd: number, sb: Superblock, headerAddr: number): Storage | null {
   const msgs = headerMessages(fd, sb, headerAddr);
