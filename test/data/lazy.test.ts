@@ -10,6 +10,7 @@ import h5wasm from 'h5wasm/node';
 import { h5Module } from '../../src/data/h5.js';
 import { loadDataset, type LoadOptions } from '../../src/data/load.js';
 import type { LazyStorage } from '../../src/data/frames-lazy.js';
+import type { FrameSource } from '../../src/data/frames.js';
 import { scratchProblem } from '../../src/data/shadow-store.js';
 import { Rng } from '../../src/util/rng.js';
 import { fixture, frames, tempDir } from './helpers.js';
@@ -81,6 +82,17 @@ async function sameAsEager(file: string, lazy: LoadOptions = {}, common: LoadOpt
     for (let k = 0; k < 4; k++) assert.deepEqual(l.sample('train', 48, new Rng(k)), e.sample('train', 48, new Rng(k)), `batch ${k}`);
     const all = e.indices('all');
     assert.deepEqual(l.gather(all), e.gather(all));
+    // the single-frame path (FrameSource.fillImages), which gather does not use in lazy mode
+    const src = (l as unknown as { frames: FrameSource }).frames;
+    const frameIdx = l.transitionFrames().next.filter((_, i) => i % 3 === 0);
+    if (e.spec.imageSize) {
+      const fb = (e.gather(new Int32Array([0])).image as Uint8Array).length;
+      const want = new Uint8Array(frameIdx.length * fb);
+      (e as unknown as { frames: FrameSource }).frames.fillImages(frameIdx, want);
+      const got = new Uint8Array(want.length);
+      src.fillImages(frameIdx, got);
+      assert.deepEqual(got, want, 'fillImages');
+    }
     assert.deepEqual(l.gather(all), e.gather(all), 'again, from the scratch copy where there is one');
     return l.lazyStorage as LazyStorage;
   } finally {
