@@ -13,7 +13,7 @@ import { writeStrip } from './frames-png.js';
 import { evaluateOffline } from './offline.js';
 import { evaluateOnline } from './online.js';
 import { formatTable, offlineSection, onlineSection, type EvalReport } from './report.js';
-import { restoreForEval } from './restore.js';
+import { restoreAgent, type RestoredAgent } from '../run/checkpoint.js';
 import type { McTail } from './returns.js';
 import { taskOfDataset } from './task-of.js';
 
@@ -45,7 +45,7 @@ function sameShape(a: ObsSpec, b: ObsSpec): boolean {
   );
 }
 
-type Restored = ReturnType<typeof restoreForEval>;
+type Restored = RestoredAgent;
 
 /** Offline scores; null (with a reason in `skipped`) when there is nothing to score. */
 async function offlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string, skipped: string[]): Promise<EvalReport['offline']> {
@@ -53,7 +53,7 @@ async function offlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string
     skipped.push(`offline: the run's dataset ${dataFile} is not there (pass --dataset FILE)`);
     return null;
   }
-  const ds = await loadDataset(dataFile, loadOptions(ck.cfg));
+  const ds = await loadDataset(dataFile, loadOptions(ck.config));
   try {
     if (!sameShape(ds.spec, ck.spec) || ds.actionDim !== ck.actionDim) {
       throw new LapoError(
@@ -63,14 +63,14 @@ async function offlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string
     }
     const split: Split = o.split ?? (o.dataset ? 'all' : 'valid');
     if (ds.indices(split).length === 0) {
-      skipped.push(`offline: the ${split} split of ${dataFile} is empty (validFraction ${ck.cfg.validFraction}; try --split all)`);
+      skipped.push(`offline: the ${split} split of ${dataFile} is empty (validFraction ${ck.config.validFraction}; try --split all)`);
       return null;
     }
     const off = evaluateOffline(ds, ck.agent, {
       split,
       mcTail: o.mcTail,
-      discount: ck.cfg.discount,
-      doubleqMin: ck.cfg.doubleqMin,
+      discount: ck.config.discount,
+      doubleqMin: ck.config.doubleqMin,
       stats: ck.stats,
       batchSize: o.batchSize,
     });
@@ -107,9 +107,9 @@ async function onlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string,
 
 export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalReport; table: string; file: string }> {
   if (o.dataset && !existsSync(o.dataset)) throw new LapoError('usage', `--dataset: ${o.dataset}: no such file`);
-  const ck = restoreForEval(o.checkpoint);
+  const ck = restoreAgent(o.checkpoint, { optimizer: false });
   try {
-    const dataFile = o.dataset ?? ck.cfg.dataset;
+    const dataFile = o.dataset ?? ck.config.dataset;
     const report: EvalReport = {
       format: 'lapo-eval',
       version: 1,

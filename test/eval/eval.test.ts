@@ -12,7 +12,7 @@ import { generateDataset } from '../../src/env/generate.js';
 import { train } from '../../src/run/trainer.js';
 import { createTrainEvaluator, EVAL_COLUMNS } from '../../src/eval/periodic.js';
 import { runEval } from '../../src/eval/run-eval.js';
-import { restoreForEval } from '../../src/eval/restore.js';
+import { restoreAgent } from '../../src/run/checkpoint.js';
 import { evaluateOffline } from '../../src/eval/offline.js';
 import { evaluateOnline } from '../../src/eval/online.js';
 import { agentPolicy } from '../../src/eval/agent-policy.js';
@@ -77,7 +77,7 @@ test('eval numbers are finite and equal a recomputation by hand', async () => {
   assert.ok(existsSync(join(dir, 'frames.png')));
 
   // Recompute: the same agent on the same validation rows, errors summed by hand.
-  const ck = restoreForEval(ckptDir);
+  const ck = restoreAgent(ckptDir, { optimizer: false });
   const ds = await loadDataset(data, { validFraction: 0.2, seed: 0 });
   try {
     const idx = ds.indices('valid');
@@ -113,7 +113,7 @@ test('eval numbers are finite and equal a recomputation by hand', async () => {
 
 test('a briefly trained model has a lower validation action error than the untrained one', async () => {
   const ds = await loadDataset(data, { validFraction: 0.2, seed: 0 });
-  const ck = restoreForEval(ckptDir);
+  const ck = restoreAgent(ckptDir, { optimizer: false });
   // The run's step-0 weights: same config, same seed.
   const untrained = LapoAgent.create({ spec: ds.spec, actionDim: 2, minV: ds.stats.minV, maxV: ds.stats.maxV }, cfg, cfg.seed);
   try {
