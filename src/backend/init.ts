@@ -7,7 +7,7 @@
 import { tf } from './tf.js';
 import { LapoError, errors } from '../errors.js';
 import { setupWasm } from './wasm.js';
-import { setupNative, nativeAvailable } from './native.js';
+import { setupNative, nativeAvailable, nativeUnavailableReason } from './native.js';
 
 export const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -94,5 +94,6 @@ export async function initBackend(requested: BackendName, opts: { threads?: numb
 }
 
 export function nativeInstallHint(): string {
-  return 'build it with: apt-get install -y libopenblas-dev && npm rebuild lapo (or npm ci)';
+  // `npm rebuild lapo` would not run the root package's own install script; `npm rebuild` does.
+  return `build it with: apt-get install -y libopenblas-dev libdnnl-dev && npm rebuild (${nativeUnavailableReason()})`;
 }
