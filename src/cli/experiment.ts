@@ -33,7 +33,7 @@ function shared(c: Command): Command {
     .option('--arms <list>', `arms in order (default all): ${ARMS.map((a) => a.name).join(',')}`, listFlag)
     .option('--seeds <n>', 'seeds per arm', intFlag('--seeds', 1), 3)
     .option('--steps <n>', 'training steps per run (the budget)', intFlag('--steps', 1), 20000)
-    .option('--q-threshold <x>', 'validation Q MSE threshold for steps-to-threshold', floatFlag('--q-threshold', 0), 0.05)
+    .option('--q-threshold <x>', 'threshold on validation Q MSE / Var(returns) for steps-to-threshold', floatFlag('--q-threshold', 0), 0.5)
     .option('--final-evals <n>', 'evaluation rows averaged into the final numbers', intFlag('--final-evals', 1), 3);
 }
 

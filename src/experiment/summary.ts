@@ -1,7 +1,9 @@
 // Turns the experiment's run folders into the per-arm table of issue 8: for each arm, the mean and 95% interval
 // across seeds (Student t, the same intervals `lapo plot` draws) of
-//   steps_to_q_threshold  first evaluated step whose validation Q MSE (vs Monte-Carlo returns) is below the
-//                         threshold (runs that never get there count as the budget, and are counted apart),
+//   steps_to_q_threshold  first evaluated step whose validation Q MSE (vs Monte-Carlo returns), divided by the
+//                         variance of those returns (q_mse_rel, scale-free: 1 = no better than predicting the
+//                         mean return), is below the threshold (runs that never get there count as the budget,
+//                         and are counted apart),
 //   final_q_mse, final_q_mse_rel (Q MSE / variance of the returns), final_score (normalised task score),
 //   final_success_rate, final_action_mse (validation, original action units).
 // "final" = the mean of the last `finalEvals` evaluation rows (one row alone is noisy with few episodes).
@@ -46,8 +48,9 @@ export function readOutcome(runDir: string, arm: string, seed: number, qThreshol
   const steps = col('step');
   if (steps.length === 0) return null;
   const q = col('q_mse');
+  const qRel = col('q_mse_rel');
   const tail = (v: number[]) => mean(v.slice(-finalEvals).filter(Number.isFinite));
-  const hit = q.findIndex((x) => Number.isFinite(x) && x < qThreshold);
+  const hit = qRel.findIndex((x) => Number.isFinite(x) && x < qThreshold);
   return {
     arm,
     seed,
@@ -55,7 +58,7 @@ export function readOutcome(runDir: string, arm: string, seed: number, qThreshol
     lastStep: steps[steps.length - 1],
     stepsToQThreshold: hit < 0 ? null : steps[hit],
     finalQMse: tail(q),
-    finalQMseRel: tail(col('q_mse_rel')),
+    finalQMseRel: tail(qRel),
     finalScore: tail(col('score')),
     finalSuccessRate: tail(col('success_rate')),
     finalActionMse: tail(col('action_mse')),
@@ -87,7 +90,7 @@ function fmt(s: Summary, digits: number): string {
 /** The README table: one row per arm, mean [95% CI] across seeds. */
 export function markdownTable(rows: ArmSummary[], qThreshold: number, budget: number): string {
   const head =
-    `| arm | seeds | steps to Q MSE < ${qThreshold} (reached) | final Q MSE | final Q MSE / Var(G) | normalised score | success rate | action MSE |\n` +
+    `| arm | seeds | steps to Q MSE / Var(G) < ${qThreshold} (reached) | final Q MSE | final Q MSE / Var(G) | normalised score | success rate | action MSE |\n` +
     '|---|---|---|---|---|---|---|---|\n';
   const body = rows
     .map(

@@ -22,13 +22,15 @@ test('outcome: first step under the Q threshold, final numbers average the last 
     [200, 5, 1, 0, 0, 20, 0.2, 0.4, 0.04, 0.5],
     [300, 5, 1, 0, 0, 40, 0.4, 0.2, 0.02, 0.3],
   ]);
-  const o = readOutcome(dir, 'critic-shift', 0, 0.05, 2)!;
+  // threshold on q_mse_rel: 0.9, 0.5, 0.3 -> first below 0.6 is step 200
+  const o = readOutcome(dir, 'critic-shift', 0, 0.6, 2)!;
   assert.equal(o.stepsToQThreshold, 200);
   assert.equal(o.lastStep, 300);
   assert.ok(Math.abs(o.finalQMse - 0.03) < 1e-12);
+  assert.ok(Math.abs(o.finalQMseRel - 0.4) < 1e-12);
   assert.ok(Math.abs(o.finalScore - 30) < 1e-12);
   assert.ok(Math.abs(o.finalActionMse - 0.3) < 1e-12);
-  assert.equal(readOutcome(dir, 'x', 0, 0.01, 2)!.stepsToQThreshold, null);
+  assert.equal(readOutcome(dir, 'x', 0, 0.2, 2)!.stepsToQThreshold, null);
 });
 
 test('arm summary: t interval across seeds, unreached runs count as the budget', () => {
