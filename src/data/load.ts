@@ -133,7 +133,8 @@ function computeStats(plan: DatasetPlan, frames: FrameSource, stateDim: number, 
   const s = acc.result();
   const a = actionMoments(plan.actions, plan.actionDim, train);
   const scale = rewardScale(rewardMode, plan.rewards, train);
-  const { minV, maxV } = valueBounds(rewardMode, scale, plan.rewards, train, discount);
+  const hasTerminals = plan.notDone.some((nd) => nd === 0);
+  const { minV, maxV } = valueBounds(rewardMode, scale, plan.rewards, train, discount, hasTerminals);
   return {
     stateMean: s.mean,
     stateStd: s.std,

@@ -74,7 +74,21 @@ export function rewardScale(mode: RewardMode, rewards: ArrayLike<number>, idx: A
   return maxAbs > 0 ? 1 / maxAbs : 1;
 }
 
-export function valueBounds(mode: RewardMode, scale: number, rewards: ArrayLike<number>, idx: ArrayLike<number>, discount: number): { minV: number; maxV: number } {
+/**
+ * Bounds of the V target, as the official main_d4rl.py: [min r, max r] / (1 − γ) of the normalised rewards.
+ * Deliberate difference: when the data has true terminals, a value can be as small in magnitude as one reward
+ * (an episode that ends after one step), so a bound whose sign would exclude it is widened to the single reward:
+ * all-negative rewards (e.g. a dense distance penalty) get maxV = max r instead of max r / (1 − γ), which would
+ * clamp every value target near the goal. Data without terminals gets exactly the official bounds.
+ */
+export function valueBounds(
+  mode: RewardMode,
+  scale: number,
+  rewards: ArrayLike<number>,
+  idx: ArrayLike<number>,
+  discount: number,
+  hasTerminals = false,
+): { minV: number; maxV: number } {
   if (mode === 'antmaze') return { minV: 0, maxV: 100 };
   let lo = Infinity;
   let hi = -Infinity;
@@ -85,7 +99,8 @@ export function valueBounds(mode: RewardMode, scale: number, rewards: ArrayLike<
     if (r > hi) hi = r;
   }
   if (idx.length === 0) lo = hi = 0;
-  return { minV: lo / (1 - discount), maxV: hi / (1 - discount) };
+  if (!hasTerminals) return { minV: lo / (1 - discount), maxV: hi / (1 - discount) };
+  return { minV: lo > 0 ? lo : lo / (1 - discount), maxV: hi < 0 ? hi : hi / (1 - discount) };
 }
 
 /** Action statistics over the transitions in `idx`. */

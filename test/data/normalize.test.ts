@@ -43,6 +43,17 @@ test('reward scale and value bounds per mode, as main_d4rl.py derives them', () 
   assert.deepEqual(valueBounds('antmaze', 100, r, idx, 0.99), { minV: 0, maxV: 100 });
   assert.equal(rewardScale('none', r, idx), 1);
   close(valueBounds('none', 1, r, idx, 0.9).maxV, 2 / (1 - 0.9));
+  // with true terminals a value can be one reward: all-negative rewards keep maxV = max r (not max r / (1 - γ),
+  // which would clamp every value near the goal); without terminals the official bounds hold
+  const neg = [-0.5, -0.25, -1];
+  const official = valueBounds('none', 1, neg, idx, 0.99);
+  close(official.maxV, -0.25 / (1 - 0.99));
+  const withTerminals = valueBounds('none', 1, neg, idx, 0.99, true);
+  close(withTerminals.maxV, -0.25);
+  close(withTerminals.minV, -1 / (1 - 0.99));
+  const pos = valueBounds('none', 1, [0.5, 2], [0, 1], 0.99, true);
+  close(pos.minV, 0.5);
+  close(pos.maxV, 2 / (1 - 0.99));
   // all rewards negative: divide by max|r| (the official r / max would flip every sign)
   assert.equal(rewardScale('max', [-2, -4], [0, 1]), 0.25);
   assert.equal(rewardScale('max', [0, 0], [0, 1]), 1);
