@@ -1,14 +1,15 @@
-// An uncompressed copy of the arrays lazy mode cannot read directly (compressed or chunked), filled one chunk at a
-// time the first time a batch needs a row of it, in a scratch file. Why: uniform random sampling touches a
-// different chunk for nearly every transition, so a bounded in-memory chunk cache mostly misses and every sample
-// pays a whole chunk's decompression (gzip, 16 rows of 64x64x3: ~120 samples/s). With the copy each chunk is
+// An uncompressed copy of the arrays lazy mode cannot pread from the HDF5 file (compressed, or stored in a way
+// direct-rows.ts does not follow), filled one chunk at a time the first time a batch needs a row of it, in a
+// scratch file. Why: uniform random sampling touches a different chunk for nearly every transition, so a bounded
+// in-memory chunk cache mostly misses and every sample pays a whole chunk's decompression per view (gzip, 16 rows
+// of 64x64x3: ~300 samples per CPU-second, whatever the cache policy). With the copy each chunk is
 // decompressed once per run; afterwards its rows are one pread away, as fast as an uncompressed file. Batches are
 // the same as without it (same rows, same bytes); only the first pass over the chunks is as slow as before.
 //
 // The file is created in the scratch directory and unlinked at once: it has no name, so nothing is left behind
 // when the process ends, however it ends; the OS frees the space when the descriptor closes. Its size grows to
 // the uncompressed size of the copied arrays (holes until filled).
-import { closeSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +100,14 @@ export class ShadowStore {
   ) {
     const path = join(dir, `.lapo-lazy-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     this.fd = openSync(path, 'wx+', 0o600);
-    unlinkSync(path);
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      // a platform that cannot unlink an open file (Windows): no copy rather than a file left behind
+      closeSync(this.fd);
+      rmSync(path, { force: true });
+      throw e;
+    }
     this.regions = new Float64Array(segments.length * keys.length).fill(-1);
     this.blockRowsOf = new Int32Array(keys.length);
   }
