@@ -17,7 +17,7 @@
 namespace lapo {
 namespace {
 
-constexpr int64_t kSpinNs = 200000;  // 0.2 ms: longer than the gap between two kernels of one training step
+constexpr int64_t kSpinNs = 50000;  // 50 µs: longer than the gap between two kernels of a step (~5–20 µs of tfjs)
 
 struct Job {
   const std::function<void(int64_t, int64_t, int)>* fn = nullptr;
