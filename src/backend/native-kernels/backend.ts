@@ -23,6 +23,9 @@ export class NativeBackend extends MathBackendCPU {
   /** Pooled buffers -> number of live tensor data entries stored in them. */
   private readonly owners = new Map<ArrayBufferLike, number>();
   private freeBytes = 0;
+  /** Allocations served from the pool / newly made (bench and tests read them through poolStats()). */
+  private hits = 0;
+  private misses = 0;
   /** Free arrays beyond this are left to the garbage collector. */
   private readonly maxFreeBytes = Math.min(8 * 2 ** 30, Math.floor(totalmem() / 4));
 
@@ -38,8 +41,10 @@ export class NativeBackend extends MathBackendCPU {
     const reused = list?.pop();
     if (reused) {
       this.freeBytes -= reused.byteLength;
+      this.hits++;
       return reused;
     }
+    this.misses++;
     const a = new Float32Array(n);
     // Every size is tracked, tiny ones too: ownership is what lets the optimizers update biases in place.
     this.pooled.set(a.buffer, a);
@@ -112,10 +117,10 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /** Pool statistics (tests and the bench print them). */
-  poolStats(): { freeArrays: number; freeBytes: number; liveBuffers: number } {
+  poolStats(): { freeArrays: number; freeBytes: number; liveBuffers: number; hits: number; misses: number } {
     let freeArrays = 0;
     for (const l of this.free.values()) freeArrays += l.length;
-    return { freeArrays, freeBytes: this.freeBytes, liveBuffers: this.owners.size };
+    return { freeArrays, freeBytes: this.freeBytes, liveBuffers: this.owners.size, hits: this.hits, misses: this.misses };
   }
 
   override dispose(): void {
