@@ -45,7 +45,7 @@ export function writeRun(root: string, r: FakeRun): string {
   }
   writeFileSync(join(dir, 'metrics.csv'), `${lines.join('\n')}\n`);
   if (r.withEval) {
-    const ev = ['step,episodes,return_mean,return_std,normalized_score,success_rate,seed'];
+    const ev = ['step,episodes,return_mean,return_std,score,success_rate,seed'];
     for (let s = 100; s <= (r.steps ?? 500); s += 100) ev.push(`${s},10,${s / 10 + r.offset},1,${s / 5 + r.offset},0.5,${r.seed}`);
     writeFileSync(join(dir, 'eval.csv'), `${ev.join('\n')}\n`);
   }

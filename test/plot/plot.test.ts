@@ -96,7 +96,7 @@ test('--group-by run draws every run; the default metric set includes the eval s
   try {
     const out = join(root, 'all.svg');
     const r = await plotRuns({ runs: dirs, metrics: [], groupBy: ['run'], band: 'none', out });
-    assert.deepEqual(r.metrics, ['critic_loss', 'vae_loss', 'actor_loss', 'q_mean', 'normalized_score']);
+    assert.deepEqual(r.metrics, ['critic_loss', 'vae_loss', 'actor_loss', 'q_mean', 'score']);
     assert.deepEqual(linesPerPanel(readFileSync(out, 'utf8')), [6, 6, 6, 6, 6]);
   } finally {
     rmSync(root, { recursive: true, force: true });
