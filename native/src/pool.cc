@@ -17,7 +17,7 @@
 namespace lapo {
 namespace {
 
-constexpr int64_t kSpinNs = 50000;  // 50 µs: longer than the gap between two kernels of a step (~5–20 µs of tfjs)
+constexpr int64_t kSpinNs = 100000;  // 0.1 ms: longer than most gaps between two kernels of a step (~35 µs of tfjs)
 
 struct Job {
   const std::function<void(int64_t, int64_t, int)>* fn = nullptr;

@@ -5,7 +5,7 @@
 // of the ~1000 kernels of a training step for a scheduler time slice (measured: a 2M-element ReLU took 17 ms
 // instead of 0.3 ms at load 6 on 2 cores). Here the caller never waits for a worker that has not started: it
 // takes the remaining chunks itself. OpenBLAS runs single-threaded inside our tasks, as in PyTorch's tuned
-// setup (OPENBLAS_NUM_THREADS=1 under its own pool). Workers spin 50 µs after a job (kernels come
+// setup (OPENBLAS_NUM_THREADS=1 under its own pool). Workers spin 0.1 ms after a job (kernels come
 // back-to-back during a step), then sleep on a futex so an idle trainer costs nothing.
 #pragma once
 #include <cstdint>
