@@ -2,19 +2,10 @@
 import type { Command } from 'commander';
 import { globalsOf, startBackend } from './context.js';
 import { intFlag } from './parse.js';
+import type { DemoOptions } from '../eval/demo.js';
 
-interface DemoFlags {
-  task: string;
-  policy: string;
-  episodes: number;
-  imageSize: number;
-  steps: number;
-  evalEpisodes: number;
-  seed: number;
-  datasetsDir: string;
-  runsDir: string;
-  quiet: boolean;
-}
+/** The demo's options as commander hands them over (the rest comes from the global flags). */
+type DemoFlags = Omit<DemoOptions, 'backend' | 'argv'>;
 
 export function registerDemo(program: Command): void {
   program

@@ -4,28 +4,17 @@ import { openSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { ARMS, parseArms } from '../experiment/arms.js';
-import { reportExperiment, runExperiment } from '../experiment/runner.js';
+import { reportExperiment, runExperiment, type ExperimentOptions } from '../experiment/runner.js';
 import { globalsOf, startBackend } from './context.js';
 import { floatFlag, intFlag, listFlag } from './parse.js';
 
-interface ExperimentFlags {
-  dir: string;
+/** The experiment's options as commander hands them over: arms by name, the network overrides as flags. */
+type ExperimentFlags = Omit<ExperimentOptions, 'arms' | 'base' | 'backend' | 'log'> & {
   arms?: string[];
-  seeds: number;
-  task: string;
-  policy: string;
-  datasetEpisodes: number;
-  imageSize: number;
-  steps: number;
-  evalEvery: number;
-  evalEpisodes: number;
-  batchSize: number;
-  qThreshold: number;
-  finalEvals: number;
   hidden?: string[];
   featureDim?: number;
   detach?: boolean;
-}
+};
 
 function shared(c: Command): Command {
   return c

@@ -149,3 +149,17 @@ export function subsample(idx: Int32Array, max?: number): Int32Array {
   for (let k = 0; k < max; k++) out[k] = idx[Math.floor((k * idx.length) / max)];
   return out;
 }
+
+/** The error columns shared by eval.csv (--eval-every) and eval.json, named as the README defines them. */
+export function errorColumns(off: OfflineResult) {
+  return {
+    action_mse: off.actionMse,
+    recon_mse: off.reconMse,
+    q_mse: off.q.mse,
+    q_mse_rel: off.q.mseRel,
+    q_pearson: off.q.pearson,
+    v_mse: off.v.mse,
+    v_mse_rel: off.v.mseRel,
+    v_pearson: off.v.pearson,
+  };
+}

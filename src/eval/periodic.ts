@@ -8,7 +8,7 @@ import type { TransitionDataset } from '../data/types.js';
 import type { TaskSpec } from '../env/tasks.js';
 import type { TrainEvaluator } from '../run/trainer.js';
 import { agentPolicy, checkTaskCompatible } from './agent-policy.js';
-import { evaluateOffline, type OfflineResult } from './offline.js';
+import { errorColumns, evaluateOffline, type OfflineResult } from './offline.js';
 import { DEFAULT_EVAL_SEED, evaluateOnline } from './online.js';
 import type { McTail } from './returns.js';
 import { taskOfDataset } from './task-of.js';
@@ -87,15 +87,5 @@ export function createTrainEvaluator(opts: PeriodicOptions = {}): TrainEvaluator
 }
 
 export function offlineColumns(off: OfflineResult): Record<string, number> {
-  return {
-    action_mse: off.actionMse,
-    recon_mse: off.reconMse,
-    q_mse: off.q.mse,
-    q_mse_rel: off.q.mseRel,
-    q_pearson: off.q.pearson,
-    v_mse: off.v.mse,
-    v_mse_rel: off.v.mseRel,
-    v_pearson: off.v.pearson,
-    valid_transitions: off.transitions,
-  };
+  return { ...errorColumns(off), valid_transitions: off.transitions };
 }

@@ -1,5 +1,5 @@
 // What `lapo eval` writes and prints: eval.json (keys = eval.csv column names where they exist) and a table.
-import type { OfflineResult } from './offline.js';
+import { errorColumns, type OfflineResult } from './offline.js';
 import type { OnlineResult } from './online.js';
 
 export interface EvalReport {
@@ -55,14 +55,7 @@ export function offlineSection(off: OfflineResult, rewardScale: number): NonNull
     split: off.split,
     transitions: off.transitions,
     episodes: off.episodes,
-    action_mse: off.actionMse,
-    recon_mse: off.reconMse,
-    q_mse: off.q.mse,
-    q_mse_rel: off.q.mseRel,
-    q_pearson: off.q.pearson,
-    v_mse: off.v.mse,
-    v_mse_rel: off.v.mseRel,
-    v_pearson: off.v.pearson,
+    ...errorColumns(off),
     return_mean: off.q.returnMean,
     return_var: off.q.returnVar,
     scored: off.q.n,
