@@ -43,6 +43,17 @@ export interface NativeAddon {
 /** Activation codes of native/src/common.h. */
 export const ACT: Record<string, number> = { linear: 0, relu: 1, elu: 2, relu6: 3, sigmoid: 4, leakyrelu: 5 };
 
+/**
+ * The fused activation of a _FusedMatMul / FusedConv2D call as the addon's code and alpha; null when the addon
+ * has no such activation (prelu, an unknown name), so the kernel falls back to the cpu backend's.
+ */
+export function fusedActivation(inputs: Record<string, unknown>, attrs: Record<string, unknown>): { act: number; alpha: number } | null {
+  if (inputs.preluActivationWeights) return null;
+  const activation = String(attrs.activation ?? 'linear');
+  if (!(activation in ACT)) return null;
+  return { act: ACT[activation], alpha: Number(attrs.leakyreluAlpha ?? 0.2) };
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 /** src/backend/native-kernels/ and dist/backend/native-kernels/ both sit three levels below the package root. */
 export const addonPath = resolve(here, '..', '..', '..', 'native', 'build', 'Release', 'lapo_native.node');

@@ -1,7 +1,7 @@
 // Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter for NHWC tensors (tfjs's default
 // layout): im2col + sgemm in native/src/conv.cc. NCHW, grouped/depthwise and prelu fall back to the cpu kernels.
 import { tf } from '../tf.js';
-import { ACT } from './addon.js';
+import { fusedActivation } from './addon.js';
 import { f32, size, type NativeKernel } from './util.js';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -43,11 +43,9 @@ function forward(args: Parameters<NativeKernel>[0], addon: Parameters<NativeKern
   let act = 0;
   let alpha = 0;
   if (fused) {
-    if (inputs.preluActivationWeights) return null;
-    const activation = String(attrs.activation ?? 'linear');
-    if (!(activation in ACT)) return null;
-    act = ACT[activation];
-    alpha = Number(attrs.leakyreluAlpha ?? 0.2);
+    const fa = fusedActivation(inputs, attrs);
+    if (!fa) return null;
+    ({ act, alpha } = fa);
     const biasT = inputs.bias as tf.TensorInfo | undefined;
     if (biasT) {
       bias = f32(backend, biasT);

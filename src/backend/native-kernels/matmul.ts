@@ -1,7 +1,7 @@
 // BatchMatMul and _FusedMatMul (bias + activation fused into the product's epilogue) on OpenBLAS, every
 // transpose combination, batch dimensions broadcast when one side has a single matrix.
 import { tf } from '../tf.js';
-import { ACT } from './addon.js';
+import { fusedActivation } from './addon.js';
 import { f32, size, type NativeKernel } from './util.js';
 
 function product(args: Parameters<NativeKernel>[0], addon: Parameters<NativeKernel>[1], fused: boolean): tf.TensorInfo | null {
@@ -30,11 +30,9 @@ function product(args: Parameters<NativeKernel>[0], addon: Parameters<NativeKern
   let act = 0;
   let alpha = 0;
   if (fused) {
-    if (inputs.preluActivationWeights) return null;
-    const activation = String(attrs.activation ?? 'linear');
-    if (!(activation in ACT)) return null;
-    act = ACT[activation];
-    alpha = Number(attrs.leakyreluAlpha ?? 0.2);
+    const fa = fusedActivation(inputs, attrs);
+    if (!fa) return null;
+    ({ act, alpha } = fa);
     const biasT = inputs.bias as tf.TensorInfo | undefined;
     if (biasT) {
       bias = f32(backend, biasT);
