@@ -8,6 +8,7 @@ import { tf } from './tf.js';
 import * as wasmPkg from '@tensorflow/tfjs-backend-wasm';
 import { loadThreadedWasm, unrefWorkers, type ThreadedWasmModule } from './wasm-threads.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { setSimdThreads } from './wasm-kernels/simd.js';
 
 const WASM_PRIORITY = 2; // the priority tfjs-backend-wasm registers itself with
 
@@ -64,6 +65,8 @@ export async function setupWasm(threads?: number): Promise<{ name: 'wasm'; threa
     }
   }
   registerWasmTrainingKernels();
+  // lapo's SIMD kernels get a pool of the same size as XNNPACK's (only the threaded module shares its heap).
+  if (threadedModule) setSimdThreads(want);
   const ok = await withoutEmscriptenListeners(async () => {
     const set = await tf.setBackend('wasm');
     await tf.ready();

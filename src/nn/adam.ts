@@ -5,11 +5,12 @@
 // state under tfjs variable names. The step count is per parameter, as in PyTorch (a parameter without a gradient
 // in a step is skipped: no moment update, no count).
 // The state (moments and counts) is exposed as named tensors so checkpoints resume bit-exactly.
-// On the native backend each parameter is updated in place by one native pass (same operations, same order,
-// bit-identical to the tf-op chain below on the cpu backend); elsewhere the tf-op chain runs.
+// On the native backend each parameter is updated in place by one native pass, on wasm by one SIMD pass into fresh
+// tensors (same operations, same order, bit-identical to the tf-op chain below); elsewhere the tf-op chain runs.
 import { tf } from '../backend/tf.js';
 import { makeVariable } from './module.js';
 import { nativeAdamUpdate } from '../backend/native.js';
+import { wasmAdamUpdate } from '../backend/wasm-kernels/adam.js';
 
 export interface AdamOptions {
   lr: number;
@@ -67,7 +68,7 @@ export class Adam {
         const stepSize = this.lr / (1 - Math.pow(this.beta1, t));
         const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
         // Native backend: the same float32 operations in one in-place pass (src/backend/native.ts).
-        const native = nativeAdamUpdate(this.params[i], g, this.m[i], this.v[i], {
+        const consts = {
           beta1: this.beta1,
           oneMinusBeta1: 1 - this.beta1,
           beta2: this.beta2,
@@ -75,8 +76,9 @@ export class Adam {
           bc2Sqrt,
           eps: this.eps,
           stepSize,
-        });
-        if (native) continue;
+        };
+        if (nativeAdamUpdate(this.params[i], g, this.m[i], this.v[i], consts)) continue;
+        if (wasmAdamUpdate(this.params[i], g, this.m[i], this.v[i], consts)) continue;
         let c = cache.get(t);
         if (!c) {
           c = { stepSize: tf.scalar(stepSize), bc2Sqrt: tf.scalar(bc2Sqrt) };

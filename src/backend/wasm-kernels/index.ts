@@ -3,6 +3,7 @@
 // Must run before the backend is first initialised: tfjs calls each kernel's setupFunc at initialisation, and a
 // replaced stock kernel that we still call internally needs its own setupFunc (its cwrap) run too.
 import { tf } from '../tf.js';
+import { adamKernels } from './adam.js';
 import { captureStock, type KernelFn } from './backend.js';
 import { convFilterGradKernels } from './conv-filter-grad.js';
 import { convInputGradKernels } from './conv-input-grad.js';
@@ -18,6 +19,7 @@ const LAPO_KERNELS: { kernelName: string; kernelFunc: KernelFn }[] = [
   ...sliceKernels,
   ...reduceKernels,
   ...identityKernels,
+  ...adamKernels,
 ];
 
 let registered = false;
