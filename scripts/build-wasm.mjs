@@ -1,11 +1,12 @@
-// Builds wasm/lapo-kernels{,-shared}.wasm from wasm/kernels.c with Debian's clang + lld
+// Builds wasm/lapo-kernels{,-shared}.wasm from wasm/kernels.c (`npm run build:wasm`) with Debian's clang + lld
 // (apt-get install -y clang lld). Run by hand after editing kernels.c; the outputs are committed, so `npm ci`
 // needs no compiler. Two variants of the same code: one imports tfjs-wasm's shared memory (the threaded
 // module), one an unshared memory (the single-threaded fallback module).
 // Checks what keeps the module safe inside tfjs's heap: no data segment, no import but the memory, no use of
 // __stack_pointer (every local stays a wasm local).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,3 +31,7 @@ for (const v of variants) {
   if (/global\.(get|set)/.test(dis)) throw new Error(`${v.out}: uses the stack pointer`);
   console.log(`${v.out}: ${readFileSync(out).length} bytes, exports ${WebAssembly.Module.exports(mod).map((e) => e.name).join(', ')}`);
 }
+// The source the committed binaries were built from (test/backend/wasm-build.test.ts fails when they are stale).
+const sha = createHash('sha256').update(readFileSync(src)).digest('hex');
+writeFileSync(`${root}wasm/kernels.c.sha256`, `${sha}  kernels.c\n`);
+console.log(`wasm/kernels.c.sha256: ${sha}`);

@@ -8,7 +8,8 @@ import { tf } from './tf.js';
 import * as wasmPkg from '@tensorflow/tfjs-backend-wasm';
 import { loadThreadedWasm, unrefWorkers, type ThreadedWasmModule } from './wasm-threads.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
-import { setSimdThreads } from './wasm-kernels/simd.js';
+import { setSimdThreads, simd, simdStatus } from './wasm-kernels/simd.js';
+import type { WasmBackendLike } from './wasm-kernels/backend.js';
 
 const WASM_PRIORITY = 2; // the priority tfjs-backend-wasm registers itself with
 
@@ -74,11 +75,15 @@ export async function setupWasm(threads?: number): Promise<{ name: 'wasm'; threa
   });
   if (!ok) throw new Error('tfjs-backend-wasm failed to initialise');
   const actual = wasmPkg.getThreadsCount();
-  const simd = threadedModule ? 'threaded SIMD' : 'SIMD';
+  // Load lapo's SIMD kernels now, so that their pool's workers start while the caller prepares its data.
+  const kernels = simd(tf.backend() as unknown as WasmBackendLike)
+    ? `lapo SIMD kernels on ${threadedModule ? actual : 1} thread${threadedModule && actual > 1 ? 's' : ''}`
+    : `lapo training kernels without its SIMD module (${simdStatus()})`;
+  const build = threadedModule ? 'threaded SIMD' : 'SIMD';
   setupResult = {
     name: 'wasm',
     threads: actual,
-    detail: `tfjs-backend-wasm ${wasmPkg.version_wasm} (${simd}, XNNPACK ${actual} thread${actual === 1 ? '' : 's'}) + lapo training kernels${fallbackWhy}`,
+    detail: `tfjs-backend-wasm ${wasmPkg.version_wasm} (${build}, XNNPACK ${actual} thread${actual === 1 ? '' : 's'}) + ${kernels}${fallbackWhy}`,
   };
   return setupResult;
 }

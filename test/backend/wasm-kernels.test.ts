@@ -1,11 +1,16 @@
 // lapo's wasm training kernels against the pure-JS cpu backend (the reference), on random shapes:
 // stride 1 and 2 (and mixed), 'valid' / 'same' / numeric padding, odd sizes, batch 1, channels 1–64,
 // every transpose combination for matmul. Criterion (issue 2): max |wasm − cpu| ≤ 1e-4 · max |cpu|.
+// Matmul and the conv filter gradient have two paths, both checked: lapo's SIMD module (wasm/kernels.c, the
+// default) and the XNNPACK-only path that runs when the module cannot be loaded.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { setupWasm } from '../../src/backend/wasm.js';
 import { lapoWasmKernelNames } from '../../src/backend/wasm-kernels/index.js';
+import { capSimdThreads, setSimdEnabled, simd, simdStatus } from '../../src/backend/wasm-kernels/simd.js';
+import type { WasmBackendLike } from '../../src/backend/wasm-kernels/backend.js';
+import { Adam } from '../../src/nn/adam.js';
 import { Rng } from '../../src/util/rng.js';
 
 const rng = new Rng(1234);
@@ -90,12 +95,26 @@ function convOutShape(c: ConvCase): number[] {
 
 const tag = (c: ConvCase) => `n${c.n} ${c.h}x${c.w}x${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;
 
-test('Conv2DBackpropFilter matches cpu', async () => {
-  for (const c of convCases) {
-    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [c.k[0], c.k[1], c.ci, c.co] };
-    await checkAgainstCpu(`BackpropFilter ${tag(c)}`, [host([c.n, c.h, c.w, c.ci]), host(convOutShape(c))], (x, dy) =>
-      runKernel('Conv2DBackpropFilter', { x, dy }, attrs));
+/** Runs `body` once with lapo's SIMD kernels and once on the XNNPACK-only path. */
+async function bothPaths(body: (path: string) => Promise<void>): Promise<void> {
+  assert.equal(simdStatus(), '', 'the SIMD module did not load');
+  await body('simd');
+  setSimdEnabled(false);
+  try {
+    await body('xnnpack');
+  } finally {
+    setSimdEnabled(true);
   }
+}
+
+test('Conv2DBackpropFilter matches cpu', async () => {
+  await bothPaths(async (path) => {
+    for (const c of convCases) {
+      const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [c.k[0], c.k[1], c.ci, c.co] };
+      await checkAgainstCpu(`${path} BackpropFilter ${tag(c)}`, [host([c.n, c.h, c.w, c.ci]), host(convOutShape(c))], (x, dy) =>
+        runKernel('Conv2DBackpropFilter', { x, dy }, attrs));
+    }
+  });
 });
 
 test('Conv2DBackpropInput matches cpu', async () => {
@@ -112,34 +131,124 @@ test('BatchMatMul and _FusedMatMul match cpu for every transpose combination', a
     [[1, 1], [1, 1]], [[64, 37], [37, 256]], [[5, 256], [256, 17]], [[1, 33], [33, 64]], [[4, 64], [64, 300]],
     [[300, 20], [20, 8]], [[256, 64], [64, 9]], [[3, 7, 5], [3, 5, 9]], [[1, 8, 6], [4, 6, 3]],
   ];
-  for (const [sa, sb] of shapes) {
+  await bothPaths(async (path) => {
+    for (const [sa, sb] of shapes) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const r = sa.length;
+          const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, r - 2), s[r - 1], s[r - 2]] : s);
+          const what = `${path} ${sa}×${sb} tA=${ta} tB=${tb}`;
+          const a = host(swap(sa, ta)), b = host(swap(sb, tb));
+          await checkAgainstCpu(`matMul ${what}`, [a, b], (x, y) => tf.matMul(x, y, ta, tb));
+          if (r === 2) {
+            const bias = host([sb[1]]);
+            await checkAgainstCpu(`fused matMul relu ${what}`, [a, b, bias], (x, y, z) =>
+              tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation: 'relu' }));
+          }
+        }
+      }
+    }
+  });
+});
+
+test('a tensor reused as matmul weights under another shape still multiplies correctly', async () => {
+  // XNNPACK caches its packed weights by tensor id, not shape; a reshape shares the id (stock tfjs-wasm trap).
+  await bothPaths(async (path) => {
+    for (const [m, k] of [[300, 8], [2, 8]]) {
+      await checkAgainstCpu(`${path} w [8,12] then as [24,4], batch ${m}`, [host([m, 8]), host([m, 24]), host([8, 12])], (x1, x2, w) => {
+        const y1 = tf.matMul(x1, w);
+        const y2 = tf.matMul(x2, tf.reshape(w, [24, 4]));
+        const y3 = tf.fused.matMul({ a: x1 as tf.Tensor2D, b: w as tf.Tensor2D, activation: 'relu' });
+        return [y1, y2, y3];
+      });
+    }
+  });
+});
+
+test('SIMD GEMM edges: row and column remainders, K across blocks, wide b packed, bias and ReLU', async () => {
+  // 4×8 register tiles with 1×8, 1×4 and 1×1 tails; K blocks of 256; b packed into panels when transposed or when
+  // N ≥ 1024. Every (M, K, N) here ends somewhere else in that scheme.
+  const cases: [number, number, number][] = [
+    [1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 255, 9], [7, 256, 12], [9, 257, 17], [13, 600, 3], [2, 40, 1029], [6, 3, 1030],
+  ];
+  for (const [m, k, n] of cases) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
-        const r = sa.length;
-        const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, r - 2), s[r - 1], s[r - 2]] : s);
-        const what = `${sa}×${sb} tA=${ta} tB=${tb}`;
-        const a = host(swap(sa, ta)), b = host(swap(sb, tb));
-        await checkAgainstCpu(`matMul ${what}`, [a, b], (x, y) => tf.matMul(x, y, ta, tb));
-        if (r === 2) {
-          const bias = host([sb[1]]);
-          await checkAgainstCpu(`fused matMul relu ${what}`, [a, b, bias], (x, y, z) =>
-            tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation: 'relu' }));
-        }
+        const a = host(ta ? [k, m] : [m, k]), b = host(tb ? [n, k] : [k, n]), bias = host([n]);
+        const what = `M${m} K${k} N${n} tA=${ta} tB=${tb}`;
+        await checkAgainstCpu(`gemm ${what}`, [a, b, bias], (x, y, z) => [
+          tf.matMul(x, y, ta, tb),
+          tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation: 'relu' }),
+        ]);
       }
     }
   }
 });
 
-test('a tensor reused as matmul weights under another shape still multiplies correctly', async () => {
-  // XNNPACK caches its packed weights by tensor id, not shape; a reshape shares the id (stock tfjs-wasm trap).
-  for (const [m, k] of [[300, 8], [2, 8]]) {
-    await checkAgainstCpu(`w [8,12] then as [24,4], batch ${m}`, [host([m, 8]), host([m, 24]), host([8, 12])], (x1, x2, w) => {
-      const y1 = tf.matMul(x1, w);
-      const y2 = tf.matMul(x2, tf.reshape(w, [24, 4]));
-      const y3 = tf.fused.matMul({ a: x1 as tf.Tensor2D, b: w as tf.Tensor2D, activation: 'relu' });
-      return [y1, y2, y3];
-    });
+test('the SIMD pool: split products are bit-identical to one thread, split filter gradients agree', async () => {
+  await tf.setBackend('wasm');
+  const rt = simd(tf.backend() as unknown as WasmBackendLike);
+  assert.ok(rt, 'SIMD module not loaded');
+  assert.equal(await rt.whenReady(), 2, 'the pool did not start two threads');
+  const products: [number[], number[], boolean, boolean][] = [
+    [[64, 3936], [3936, 256], false, false], // column panels, b in place
+    [[64, 256], [3936, 256], false, true], // b transposed: each thread packs its own panels
+    [[64, 3936], [64, 256], true, false], // dW = Xᵀ·dY
+    [[300, 257], [257, 13], false, false], // one panel + tail: split by rows
+  ];
+  const conv = { x: [16, 31, 31, 32], f: [3, 3, 32, 32], s: 2 };
+  const inputs = [...products.flatMap(([sa, sb]) => [host(sa), host(sb)]), host(conv.x)];
+  const dyShape = convOutShape({ n: 16, h: 31, w: 31, ci: 32, co: 32, k: [3, 3], s: [2, 2], pad: 'valid' });
+  inputs.push(host(dyShape));
+  const compute = async () =>
+    runOn('wasm', inputs, (...t) => [
+      ...products.map(([, , ta, tb], i) => tf.matMul(t[2 * i], t[2 * i + 1], ta, tb)),
+      runKernel('Conv2DBackpropFilter', { x: t[8], dy: t[9] }, { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: conv.f }),
+    ]);
+  const two = await compute();
+  capSimdThreads(1);
+  let one;
+  try {
+    one = await compute();
+  } finally {
+    capSimdThreads(Infinity);
   }
+  products.forEach((p, i) => assert.deepEqual(two[i].data, one[i].data, `product ${p[0]}×${p[1]} differs between 2 threads and 1`));
+  const [g2, g1] = [two[4].data, one[4].data];
+  let maxRef = 0, maxErr = 0;
+  g1.forEach((v, i) => ((maxRef = Math.max(maxRef, Math.abs(v))), (maxErr = Math.max(maxErr, Math.abs(v - g2[i])))));
+  assert.ok(maxErr > 0 || maxRef > 0);
+  assert.ok(maxErr <= 1e-5 * maxRef, `filter gradient: 2 threads vs 1 differ by ${maxErr} (max ${maxRef})`);
+});
+
+test('LapoAdam is bit-identical to the tf-op Adam chain', async () => {
+  await tf.setBackend('wasm');
+  const shapes = [[257, 33], [5], [3, 3, 9, 32]];
+  const init = shapes.map((s) => host(s));
+  const grads = [0, 1, 2].map(() => shapes.map((s) => host(s)));
+  const run = () =>
+    tf.tidy(() => {
+      const params = init.map((h, i) => tf.variable(tf.tensor(h.data, h.shape), true, `adam-test-${i}-${Math.random()}`));
+      const opt = new Adam(params.map((_, i) => `p${i}`), params, { lr: 3e-3 });
+      for (const g of grads) opt.step(g.map((h) => tf.tensor(h.data, h.shape)));
+      const state = opt.getState();
+      const out = [...params.map((p) => p.dataSync()), ...[...state.values()].map((t) => t.dataSync())];
+      tf.dispose([...state.values()]);
+      opt.dispose();
+      params.forEach((p) => p.dispose());
+      return out;
+    });
+  const fused = run();
+  setSimdEnabled(false);
+  let chain;
+  try {
+    chain = run();
+  } finally {
+    setSimdEnabled(true);
+  }
+  assert.equal(fused.length, chain.length);
+  fused.forEach((f, i) => assert.deepEqual(f, chain[i], `Adam output ${i} differs between LapoAdam and the tf-op chain`));
+  assert.notDeepEqual(fused[0], init[0].data, 'Adam did not move the parameter');
 });
 
 test('clones share data safely (Identity, same-dtype Cast)', async () => {

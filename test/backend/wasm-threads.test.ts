@@ -14,20 +14,25 @@ const root = resolve(import.meta.dirname, '../..');
 const src = (p: string) => pathToFileURL(join(root, 'src', p)).href;
 
 /** Runs a child that sets up wasm with `threads` threads, convolves and multiplies, prints JSON, and returns. */
-function child(threads: number, preamble = ''): { info: { threads: number; detail: string }; sums: number[]; listeners: number } {
+function child(threads: number, preamble = ''): { info: { threads: number; detail: string }; sums: number[]; listeners: number; simdThreads: number } {
   const dir = mkdtempSync(join(tmpdir(), 'lapo-wasm-test-'));
   const file = join(dir, 'child.mts');
   writeFileSync(file, `${preamble}
 import { tf } from '${src('backend/tf.ts')}';
 import { setupWasm } from '${src('backend/wasm.ts')}';
+import { simd } from '${src('backend/wasm-kernels/simd.ts')}';
 const info = await setupWasm(${threads});
+const rt = simd(tf.backend());
+const simdThreads = rt ? await rt.whenReady() : 0;
 const x = tf.tensor4d(Float32Array.from({ length: 2 * 20 * 20 * 9 }, (_, i) => Math.sin(i)), [2, 20, 20, 9]);
 const w = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 9 * 32 }, (_, i) => Math.cos(i)), [3, 3, 9, 32]);
 const y = tf.conv2d(x, w, 2, 'valid');
 const m = tf.matMul(tf.reshape(y, [2, -1]), tf.reshape(y, [2, -1]), false, true);
-const sums = [Array.from(y.dataSync()).reduce((a, b) => a + b, 0), ...Array.from(m.dataSync())];
+// Large enough for lapo's SIMD pool to split it (its workers must not keep the process alive either).
+const big = tf.matMul(tf.reshape(tf.tile(y, [8, 1, 1, 1]), [64, -1]), tf.reshape(tf.tile(w, [1, 1, 1, 8]), [-1, 256]).slice([0, 0], [648, 256]));
+const sums = [Array.from(y.dataSync()).reduce((a, b) => a + b, 0), ...Array.from(m.dataSync()), Array.from(big.dataSync()).reduce((a, b) => a + b, 0)];
 const listeners = process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
-process.stdout.write(JSON.stringify({ info, sums, listeners }));
+process.stdout.write(JSON.stringify({ info, sums, listeners, simdThreads }));
 `);
   // The timeout only catches a process kept alive by its worker threads (it would never exit).
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -41,9 +46,11 @@ test('two threads in Node, reported from XNNPACK, and the process exits on its o
   assert.equal(two.info.threads, 2, two.info.detail);
   assert.match(two.info.detail, /threaded SIMD, XNNPACK 2 threads/);
   assert.equal(two.listeners, 0, 'Emscripten process listeners left installed');
+  assert.equal(two.simdThreads, 2, "lapo's SIMD kernels did not get a pool of two threads");
   const one = child(1);
   assert.equal(one.info.threads, 1);
   assert.match(one.info.detail, /\(SIMD, XNNPACK 1 thread\)/);
+  assert.equal(one.simdThreads, 1, "lapo's SIMD kernels did not load on the single-threaded module");
   assert.equal(one.sums.length, two.sums.length);
   one.sums.forEach((s, i) => assert.ok(Math.abs(s - two.sums[i]) <= 1e-4 * Math.max(1, Math.abs(s)), `output ${i}: ${s} vs ${two.sums[i]}`));
 });

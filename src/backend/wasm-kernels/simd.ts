@@ -47,6 +47,7 @@ const modules = new Map<keyof typeof FILES, WebAssembly.Module>();
 const runtimes = new WeakMap<WebAssembly.Memory, LapoSimd>();
 let disabledWhy = '';
 let poolThreads = 1;
+let threadCap = Infinity;
 
 /** Evenly split [0, n) into `parts` ranges. */
 function ranges(n: number, parts: number): [number, number][] {
@@ -58,7 +59,14 @@ export class LapoSimd {
 
   /** Threads a kernel call may use now. */
   threads(): number {
-    return this.pool?.ready() ? this.pool.threads : 1;
+    return Math.min(threadCap, this.pool?.ready() ? this.pool.threads : 1);
+  }
+
+  /** Resolves with threads() once the pool's workers have started (they start in the background). */
+  async whenReady(timeoutMs = 30_000): Promise<number> {
+    const end = Date.now() + timeoutMs;
+    while (this.pool && !this.pool.ready() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    return this.threads();
   }
 
   /** C = A·B, split over the pool by column panels (or by rows when there are too few panels). */
@@ -145,6 +153,11 @@ export function simd(backend: WasmBackendLike): LapoSimd | null {
 /** Threads for the pool of runtimes created from now on (setupWasm passes XNNPACK's count). */
 export function setSimdThreads(threads: number): void {
   poolThreads = Math.max(1, Math.floor(threads));
+}
+
+/** Caps the threads of every kernel call (tests compare one thread with the pool); Infinity lifts the cap. */
+export function capSimdThreads(n: number): void {
+  threadCap = n;
 }
 
 /** Turns the SIMD kernels off (tests and benches compare both paths); `why` is what simdStatus() reports. */
