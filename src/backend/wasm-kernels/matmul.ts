@@ -138,9 +138,11 @@ function simdProduct(rt: LapoSimd, kernel: string, { inputs, attrs, backend }: A
   if (M * N * batchA === 0) return null;
   const outShape = [...(ra >= rb ? a.shape : b.shape).slice(0, -2), M, N];
   const out = backend.makeOutput(outShape, 'float32');
-  // b is packed into 8-column panels when stored transposed (it must be rearranged anyway) or when its rows are
-  // ≥ 4 KiB apart (a panel read in place would then touch a new page on every k).
-  const pack = tB || N >= 1024;
+  // b is packed into 8-column panels when stored transposed (it must be rearranged anyway), when its rows are
+  // ≥ 4 KiB apart (a panel read in place would touch a new page on every k), and when there are enough rows of a
+  // to repay the packing: a strip read in place has rows a power of two apart for the usual widths, which map
+  // to a few L1 sets and evict each other (M=256, K=N=256 on 2 threads: 79 GFLOP/s packed, 41 in place).
+  const pack = tB || N >= 1024 || M >= 128;
   const scratch = pack ? backend.makeOutput([K * N], 'float32') : null; // before reading offsets: may grow the heap
   const pa = byteOffset(backend, a), pb = byteOffset(backend, b), pc = byteOffset(backend, out);
   const ps = scratch ? byteOffset(backend, scratch) : 0;
