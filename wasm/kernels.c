@@ -252,6 +252,23 @@ void add_to(f32* y, const f32* x, int n) {
   for (; i < n; i++) y[i] += x[i];
 }
 
+// dst[i] = src[i] / div for uint8 pixels (the images of a batch: x/255). A division, not a multiplication by
+// 1/div, to give the same float32 as JavaScript's `x / 255` stored into a Float32Array (a test checks all 256).
+EXPORT(u8_to_f32)
+void u8_to_f32(const uint8_t* src, f32* dst, int n, f32 div) {
+  const v128_t d = wasm_f32x4_splat(div);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t b = wasm_v128_load(src + i);
+    const v128_t lo = wasm_u16x8_extend_low_u8x16(b), hi = wasm_u16x8_extend_high_u8x16(b);
+    wasm_v128_store(dst + i, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(lo)), d));
+    wasm_v128_store(dst + i + 4, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(lo)), d));
+    wasm_v128_store(dst + i + 8, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(hi)), d));
+    wasm_v128_store(dst + i + 12, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(hi)), d));
+  }
+  for (; i < n; i++) dst[i] = (f32)src[i] / div;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Adam (torch.optim.Adam, the operation order of src/nn/adam.ts), elements [i0, i1), into fresh outputs:
 //   m' = m·β1 + g·(1−β1);  v' = v·β2 + (g·g)·(1−β2);  p' = p − (m' / (√v' / bc2 + ε)) · step

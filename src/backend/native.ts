@@ -10,6 +10,7 @@
 //
 // Besides the kernels, the optimizer helpers below update variables in place (Adam, soft target updates):
 // one native pass per variable instead of a chain of tfjs ops, bit-identical to that chain on the cpu backend.
+import { wasmImagesToTensor } from './wasm-kernels/images.js';
 import { tf } from './tf.js';
 import { LapoError } from '../errors.js';
 import { loadAddon, loadFailure, type NativeAddon } from './native-kernels/addon.js';
@@ -126,7 +127,7 @@ export function nativePolyakUpdate(target: tf.Variable, source: tf.Tensor, tau: 
 
 /**
  * uint8 images -> float32 tensor in [0, 1] (x / 255, bit-identical to the JavaScript loop) without a JavaScript
- * pass over the pixels on the native backend; any other backend gets the same values through tf.tensor.
+ * pass over the pixels on the native and wasm backends; any other backend gets the same values through tf.tensor.
  */
 export function imagesToTensor(images: Uint8Array, shape: [number, number, number, number]): tf.Tensor4D {
   const nat = activeNative();
@@ -135,6 +136,8 @@ export function imagesToTensor(images: Uint8Array, shape: [number, number, numbe
     nat.addon.castToFloat(images, y, 255);
     return tf.engine().makeTensorFromTensorInfo(nat.backend.makeTensorInfo(shape, 'float32', y), nat.backend) as tf.Tensor4D;
   }
+  const viaWasm = wasmImagesToTensor(images, shape);
+  if (viaWasm) return viaWasm;
   const f = new Float32Array(images.length);
   for (let i = 0; i < images.length; i++) f[i] = images[i] / 255;
   return tf.tensor4d(f, shape);

@@ -11,6 +11,7 @@ import { lapoWasmKernelNames } from '../../src/backend/wasm-kernels/index.js';
 import { capSimdThreads, setSimdEnabled, simd, simdStatus } from '../../src/backend/wasm-kernels/simd.js';
 import type { WasmBackendLike } from '../../src/backend/wasm-kernels/backend.js';
 import { Adam } from '../../src/nn/adam.js';
+import { imagesToTensor } from '../../src/backend/native.js';
 import { Rng } from '../../src/util/rng.js';
 
 const rng = new Rng(1234);
@@ -249,6 +250,20 @@ test('LapoAdam is bit-identical to the tf-op Adam chain', async () => {
   assert.equal(fused.length, chain.length);
   fused.forEach((f, i) => assert.deepEqual(f, chain[i], `Adam output ${i} differs between LapoAdam and the tf-op chain`));
   assert.notDeepEqual(fused[0], init[0].data, 'Adam did not move the parameter');
+});
+
+test('uint8 images become x/255 bit-identical to the JavaScript conversion (all 256 values, odd lengths)', async () => {
+  await tf.setBackend('wasm');
+  for (const n of [256 * 3, 17, 1, 4099]) {
+    const img = Uint8Array.from({ length: n }, (_, i) => (i * 37 + (i >> 8)) & 255);
+    const shape: [number, number, number, number] = n === 256 * 3 ? [1, 16, 16, 3] : [1, 1, n, 1];
+    const t = imagesToTensor(img, shape);
+    assert.equal(tf.getBackend(), 'wasm');
+    const got = t.dataSync();
+    t.dispose();
+    const want = Float32Array.from(img, (v) => v / 255);
+    assert.deepEqual(got, want, `n=${n}`);
+  }
 });
 
 test('clones share data safely (Identity, same-dtype Cast)', async () => {

@@ -19,6 +19,7 @@ export interface LapoSimdKernels {
     Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number,
     dh: number, dw_: number, chunk: number, m0: number, m1: number): void;
   add_to(y: number, x: number, n: number): void;
+  u8_to_f32(src: number, dst: number, n: number, div: number): void;
   adam(p: number, g: number, m: number, v: number, po: number, mo: number, vo: number, b1: number, omb1: number,
     b2: number, omb2: number, bc2: number, eps: number, step: number, i0: number, i1: number): void;
 }
