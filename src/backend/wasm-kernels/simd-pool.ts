@@ -15,7 +15,9 @@ export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 const MAX_ARGS = 32;
 const SLOT_I32 = 16; // seq, done, fn, nargs, ready, failed
 const SEQ = 0, DONE = 1, FN = 2, NARGS = 3, READY = 4, FAILED = 5;
-const SPIN = 20000; // Atomics.load polls before sleeping (tens of microseconds)
+// Atomics.load polls before sleeping: tens of microseconds. Longer spins made the step slower (a spinning worker
+// takes the core that XNNPACK's own thread needs for the next convolution).
+const SPIN = 20000;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
