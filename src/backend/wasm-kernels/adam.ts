@@ -5,26 +5,17 @@
 import { tf } from '../tf.js';
 import { byteOffset, size, type Attrs, type WasmBackendLike } from './backend.js';
 import { simd } from './simd.js';
+import type { AdamConstants } from '../native.js';
 
 type TensorInfo = tf.TensorInfo;
 
 export const ADAM_KERNEL = 'LapoAdam';
 
-export interface AdamAttrs {
-  beta1: number;
-  oneMinusBeta1: number;
-  beta2: number;
-  oneMinusBeta2: number;
-  bc2Sqrt: number;
-  eps: number;
-  stepSize: number;
-}
-
 function adamKernel({ inputs, attrs, backend }: { inputs: Record<string, TensorInfo>; attrs: Attrs; backend: WasmBackendLike }): TensorInfo[] {
   const k = simd(backend)?.k;
   if (!k) throw new Error(`${ADAM_KERNEL}: lapo's wasm SIMD kernels are not loaded`);
   const { p, g, m, v } = inputs;
-  const a = attrs as unknown as AdamAttrs;
+  const a = attrs as unknown as AdamConstants;
   const n = size(p.shape);
   const outs = [p, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
   const [po, mo, vo] = outs.map((t) => byteOffset(backend, t));
@@ -39,7 +30,7 @@ export const adamKernels = [{ kernelName: ADAM_KERNEL, kernelFunc: adamKernel }]
  * One Adam update of `param` on the wasm backend through LapoAdam (param, m and v get the new values). Returns
  * false, doing nothing, on any other backend or without the SIMD kernels; the caller then runs its tf-op chain.
  */
-export function wasmAdamUpdate(param: tf.Variable, grad: tf.Tensor, m: tf.Variable, v: tf.Variable, c: AdamAttrs): boolean {
+export function wasmAdamUpdate(param: tf.Variable, grad: tf.Tensor, m: tf.Variable, v: tf.Variable, c: AdamConstants): boolean {
   if (tf.getBackend() !== 'wasm' || !tf.getKernel(ADAM_KERNEL, 'wasm')) return false;
   if (!simd(tf.backend() as unknown as WasmBackendLike)) return false;
   if (grad.size !== param.size || [param, grad, m, v].some((t) => t.dtype !== 'float32')) return false;
