@@ -51,7 +51,7 @@ export const dataErrors = {
     );
   },
   noObservations(file: string, keys: string[]): LapoError {
-    return errors.dataFile(file, 'observations', 'at least one image key (uint8 [N,H,W,C]) or state key (float [N,D])', `only ${listKeys(keys)}`);
+    return errors.dataFile(file, 'observations', 'at least one image key (uint8 [N,H,W,C] or [N,H,W]) or state key (float [N,D])', `only ${listKeys(keys)}`);
   },
   flagKey(flag: string, key: string, available: string[]): LapoError {
     return errors.badFlag(flag, `observation keys among ${listKeys(available)}`, key);

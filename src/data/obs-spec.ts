@@ -1,6 +1,10 @@
 // Which observation keys are camera views and which are state vectors.
 //   image: uint8 with one H×W×C (channel-last) or C×H×W (channel-first) frame per row, C in {1, 3, 4}; channel-last
 //          wins when both readings fit (e.g. [N,3,64,3]). Channel-first frames are converted to channel-last.
+//          A rank-3 uint8 array [N,H,W] is a greyscale view of 1 channel (its bytes are those of [N,H,W,1]; there is
+//          no channel axis, so it is never read as channel-first) when H and W are both >= 8; a smaller uint8 grid
+//          (and one with a side of 1, 3 or 4, which looks like a channel axis) is an image only when named in
+//          --image-keys. Rank-3 arrays of any other dtype are never images (float [N,T,D] is a state sequence).
 //   state: float32/float64 with one vector (or one scalar) per row. With --state-keys, integer and bool keys are
 //          accepted too.
 // Without --image-keys / --state-keys, every key that fits is used, in sorted key order (the order HDF5 lists a
@@ -20,6 +24,8 @@ export interface ImageView {
   channels: number;
   /** Stored channel-first (converted at load). */
   chw: boolean;
+  /** Stored as [N,H,W] without a channel axis (1 channel, the same bytes as [N,H,W,1]). */
+  greyscale: boolean;
 }
 
 export interface StateKey {
@@ -43,16 +49,25 @@ export interface SpecOptions {
 }
 
 const CHANNELS = new Set([1, 3, 4]);
+/** Smallest H and W of a [N,H,W] uint8 array taken as a greyscale view without --image-keys. */
+export const MIN_GREYSCALE_SIDE = 8;
 
 function found(k: ObsKeyInfo): string {
   return `${k.dtype} [${['N', ...k.rowShape].join(',')}]`;
 }
 
-export function asImage(k: ObsKeyInfo): Omit<ImageView, 'key' | 'info'> | null {
-  if (k.kind !== 'uint' || k.bytes !== 1 || k.rowShape.length !== 3) return null;
+/** How key `k` reads as an image view, or null; `explicit`: named in --image-keys (any [N,H,W] uint8 then). */
+export function asImage(k: ObsKeyInfo, explicit = false): Omit<ImageView, 'key' | 'info'> | null {
+  if (k.kind !== 'uint' || k.bytes !== 1) return null;
+  if (k.rowShape.length === 2) {
+    const [h, w] = k.rowShape;
+    const min = explicit ? 1 : MIN_GREYSCALE_SIDE;
+    return h >= min && w >= min ? { srcH: h, srcW: w, channels: 1, chw: false, greyscale: true } : null;
+  }
+  if (k.rowShape.length !== 3) return null;
   const [a, b, c] = k.rowShape;
-  if (CHANNELS.has(c)) return { srcH: a, srcW: b, channels: c, chw: false };
-  if (CHANNELS.has(a)) return { srcH: b, srcW: c, channels: a, chw: true };
+  if (CHANNELS.has(c)) return { srcH: a, srcW: b, channels: c, chw: false, greyscale: false };
+  if (CHANNELS.has(a)) return { srcH: b, srcW: c, channels: a, chw: true, greyscale: false };
   return null;
 }
 
@@ -80,8 +95,8 @@ export function resolveSpec(plan: DatasetPlan, opts: SpecOptions = {}): Resolved
   const stateInfos = pick('--state-keys', opts.stateKeys, (k) => asState(k, false) !== null && !opts.imageKeys?.includes(k.key));
 
   const views: ImageView[] = imageInfos.map((info) => {
-    const img = asImage(info);
-    if (!img) throw dataErrors.key(plan.file, info.pathPattern, 'uint8 frames [N,H,W,C] or [N,C,H,W] with C in 1,3,4', found(info));
+    const img = asImage(info, true);
+    if (!img) throw dataErrors.key(plan.file, info.pathPattern, 'uint8 frames [N,H,W,C] or [N,C,H,W] with C in 1,3,4, or greyscale [N,H,W]', found(info));
     return { key: info.key, info, ...img };
   });
   const states: StateKey[] = stateInfos.map((info) => {

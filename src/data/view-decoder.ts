@@ -1,5 +1,6 @@
-// One camera view's frame as stored (H×W×C or C×H×W uint8, any size) → channel-last at the training size, written
-// into a batch row where all views are interleaved on the channel axis ([H, W, sum(C)]).
+// One camera view's frame as stored (H×W×C or C×H×W uint8, any size; a greyscale H×W frame is H×W×1, the same
+// bytes) → channel-last at the training size, written into a batch row where all views are interleaved on the
+// channel axis ([H, W, sum(C)]).
 //
 // Resizing (--image-size) is separable, per axis: area averaging when shrinking (each output pixel is the mean of
 // the source area it covers, as OpenCV's INTER_AREA; no aliasing of fine texture), bilinear with half-pixel centres
