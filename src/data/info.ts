@@ -17,8 +17,8 @@ export interface KeySummary {
   role: string;
   shape: number[];
   dtype: string;
-  /** Frame layout of image keys: HWC, or CHW (converted to HWC at load). */
-  frame?: 'HWC' | 'CHW';
+  /** Frame layout of image keys: HWC, CHW (converted to HWC at load), or HW (greyscale, 1 channel). */
+  frame?: 'HWC' | 'CHW' | 'HW';
   chunks?: number[] | null;
   compressed?: boolean;
 }
@@ -66,14 +66,14 @@ export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise
     for (const [pattern, rows] of groups) {
       const next = /next_/.test(pattern);
       for (const k of plan.obsKeys) {
-        const img = asImage(k);
+        const img = asImage(k, true);
         const role = roles.get(k.key) ?? 'ignored';
         keys.push({
           path: keyPath({ base: pattern, single: plan.segments[0].single }, k.key),
           role: next && role !== 'ignored' ? `next ${role}` : role,
           shape: [rows, ...k.rowShape],
           dtype: k.dtype,
-          ...(role === 'image' && img ? { frame: img.chw ? ('CHW' as const) : ('HWC' as const) } : {}),
+          ...(role === 'image' && img ? { frame: img.chw ? ('CHW' as const) : img.greyscale ? ('HW' as const) : ('HWC' as const) } : {}),
           chunks: k.chunks,
           compressed: k.compressed,
         });
@@ -158,7 +158,7 @@ export function formatInfo(s: DatasetSummary): string {
   lines.push('keys');
   const w = Math.max(...s.keys.map((k) => k.path.length));
   for (const k of s.keys) {
-    const extra = [k.frame === 'CHW' ? 'CHW→HWC' : '', k.compressed ? 'compressed' : '', k.chunks ? `chunks ${fmtShape(k.chunks)}` : ''].filter(Boolean).join(', ');
+    const extra = [k.frame === 'CHW' ? 'CHW→HWC' : k.frame === 'HW' ? 'greyscale, 1 channel' : '', k.compressed ? 'compressed' : '', k.chunks ? `chunks ${fmtShape(k.chunks)}` : ''].filter(Boolean).join(', ');
     lines.push(`  ${k.path.padEnd(w)}  ${fmtShape(k.shape).padEnd(18)} ${k.dtype.padEnd(8)} ${k.role}${extra ? ` (${extra})` : ''}`);
   }
   const sp = s.spec;
