@@ -1,10 +1,12 @@
 // `lapo dataset info FILE`: what lapo will read from a file, without reading any image: layout, episodes,
 // transitions, every key with its shape and dtype and role, action range, reward statistics, terminal and
-// time-limit counts, the split, and the memory estimate that decides eager or lazy loading.
+// time-limit counts, the split, and the memory estimate that decides eager or lazy loading. NaN/Inf in actions,
+// rewards and state arrays are counted (state streamed in blocks) and reported, where loading refuses them.
 import { fmtShape } from '../errors.js';
+import { FiniteChecks, formatFinite, type FiniteCheck } from './finite-scan.js';
 import { FrameGeometry } from './frames.js';
 import { H5Reader } from './h5.js';
-import { keyPath } from './layout-common.js';
+import { keyPath, reportingNonFinite } from './layout-common.js';
 import { robomimicMasks } from './layout-episodic.js';
 import { detectLayout, readPlan } from './layout.js';
 import { defaultMaxMemoryMB, estimateBytes, type LoadOptions } from './load.js';
@@ -41,6 +43,8 @@ export interface DatasetSummary {
   split: { trainEpisodes: number; validEpisodes: number; trainTransitions: number; validTransitions: number; by: string };
   masks: Record<string, number> | null;
   memory: { eagerMB: number; budgetMB: number; mode: 'eager' | 'lazy' };
+  /** NaN/Inf per action, reward and (chosen) state array; loading refuses a file with any. */
+  finite: FiniteCheck[];
 }
 
 export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise<DatasetSummary> {
@@ -49,8 +53,10 @@ export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise
     const layout = opts.layout ?? detectLayout(r);
     const masks = layout === 'robomimic' ? robomimicMasks(r) : null;
     const rs = layout === 'robomimic' ? robomimicSplit(file, masks, opts.split) : null;
-    const plan = readPlan(r, layout, rs?.include);
+    const finite = new FiniteChecks();
+    const plan = reportingNonFinite(finite.sink, () => readPlan(r, layout, rs?.include));
     const resolved = resolveSpec(plan, opts);
+    finite.scanStates(r, plan.segments, resolved.states);
     const g = new FrameGeometry(resolved);
     const episodes = assignSplits(plan.episodes, { validFraction: opts.validFraction ?? 0.1, seed: opts.seed ?? 0, validNames: rs?.validNames });
 
@@ -85,11 +91,12 @@ export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise
     const min = new Array<number>(A).fill(Infinity);
     const max = new Array<number>(A).fill(-Infinity);
     for (let i = 0; i < plan.actions.length; i++) {
+      if (!Number.isFinite(plan.actions[i])) continue; // counted in `finite`
       const j = i % A;
       if (plan.actions[i] < min[j]) min[j] = plan.actions[i];
       if (plan.actions[i] > max[j]) max[j] = plan.actions[i];
     }
-    const rw = plan.rewards;
+    const rw = plan.rewards.filter((x) => Number.isFinite(x)); // NaN/Inf are counted in `finite`
     let rmin = Infinity;
     let rmax = -Infinity;
     let s1 = 0;
@@ -138,6 +145,7 @@ export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise
         budgetMB: budget / 2 ** 20,
         mode: opts.mode === 'eager' || opts.mode === 'lazy' ? opts.mode : estimate <= budget ? 'eager' : 'lazy',
       },
+      finite: finite.result(),
     };
   } finally {
     r.close();
@@ -168,6 +176,8 @@ export function formatInfo(s: DatasetSummary): string {
   const hi = Math.max(...s.action.max);
   lines.push(`actions      ${s.action.dim} dims, range [${num(lo)}, ${num(hi)}]`);
   lines.push(`rewards      min ${num(s.reward.min)}  max ${num(s.reward.max)}  mean ${num(s.reward.mean)}  std ${num(s.reward.std)}`);
+  const [finite, ...bad] = formatFinite(s.finite);
+  lines.push(`finite       ${finite}`, ...bad.map((b) => `  ${b}`));
   lines.push(`split        train ${s.split.trainEpisodes} episodes / ${s.split.trainTransitions} transitions, valid ${s.split.validEpisodes} / ${s.split.validTransitions} (${s.split.by})`);
   if (s.masks) lines.push(`masks        ${Object.entries(s.masks).map(([k, n]) => `${k} (${n})`).join(', ')}`);
   lines.push(`memory       ${num(s.memory.eagerMB)} MiB in memory, budget ${num(s.memory.budgetMB)} MiB → ${s.memory.mode}`);

@@ -11,7 +11,25 @@ export function requireKey(r: H5Reader, path: string, what: string): void {
   throw dataErrors.missingKey(r.file, path, what, r.has(parent) && r.isGroup(parent) ? r.keys(parent) : []);
 }
 
-function checkFinite(file: string, key: string, a: ArrayLike<number>, rowLen: number): void {
+/** Where readActions/readRewards report each array's NaN/Inf count (and first row, -1 when none). */
+export type NonFiniteSink = (role: 'actions' | 'rewards', key: string, count: number, firstRow: number) => void;
+let nonFiniteSink: NonFiniteSink | null = null;
+
+/**
+ * Runs `fn` (synchronous: a readPlan call) with every action and reward array's NaN/Inf count handed to `sink`
+ * instead of a non-finite array being refused: `dataset info` reports them, loading refuses them.
+ */
+export function reportingNonFinite<T>(sink: NonFiniteSink, fn: () => T): T {
+  const outer = nonFiniteSink;
+  nonFiniteSink = sink;
+  try {
+    return fn();
+  } finally {
+    nonFiniteSink = outer;
+  }
+}
+
+function checkFinite(file: string, key: string, a: ArrayLike<number>, rowLen: number, role: 'actions' | 'rewards'): void {
   let count = 0;
   let first = -1;
   for (let i = 0; i < a.length; i++) {
@@ -20,7 +38,8 @@ function checkFinite(file: string, key: string, a: ArrayLike<number>, rowLen: nu
       count++;
     }
   }
-  if (count > 0) throw dataErrors.nonFinite(file, key, count, first);
+  if (nonFiniteSink) nonFiniteSink(role, key, count, first);
+  else if (count > 0) throw dataErrors.nonFinite(file, key, count, first);
 }
 
 /** Continuous actions [N, A] (or [N] for A = 1) as float32, checked finite. */
@@ -34,7 +53,7 @@ export function readActions(r: H5Reader, path: string, rows: number | null, refe
   const dim = info.shape.length === 2 ? info.shape[1] : 1;
   if (dim < 1) throw dataErrors.shape(r.file, path, 'at least one action dimension', info.shape, info.dtype);
   const raw = r.read(path);
-  checkFinite(r.file, path, raw, dim);
+  checkFinite(r.file, path, raw, dim, 'actions');
   return { data: raw instanceof Float32Array ? raw : Float32Array.from(raw), dim, rows: info.shape[0] };
 }
 
@@ -47,7 +66,7 @@ export function readRewards(r: H5Reader, path: string, rows: number, reference: 
   if (!ok) throw dataErrors.shape(r.file, path, 'numeric rewards [N]', info.shape, info.dtype);
   if (info.shape[0] !== rows) throw dataErrors.length(r.file, path, rows, reference, info.shape[0]);
   const data = r.readFloat64(path);
-  checkFinite(r.file, path, data, 1);
+  checkFinite(r.file, path, data, 1, 'rewards');
   return data;
 }
 

@@ -37,7 +37,7 @@ export const dataErrors = {
     return errors.dataFile(file, k(key), `${expectedRows} rows (as ${reference})`, `${foundRows} rows`);
   },
   nonFinite(file: string, key: string, count: number, firstRow: number): LapoError {
-    return errors.dataFile(file, k(key), 'finite values', `${count} NaN/Inf value${count === 1 ? '' : 's'} (first in row ${firstRow})`);
+    return errors.dataFile(file, k(key), 'finite values', nonFiniteFound(count, `row ${firstRow}`));
   },
   empty(file: string, key: string, why: string): LapoError {
     return errors.dataFile(file, k(key), 'at least one transition', `0 (${why})`);
@@ -57,6 +57,11 @@ export const dataErrors = {
     return errors.badFlag(flag, `observation keys among ${listKeys(available)}`, key);
   },
 };
+
+/** `2 NaN/Inf values (first in row 7)`: what loading and `dataset info` say was found (`where`: `row 7`). */
+export function nonFiniteFound(count: number, where: string): string {
+  return `${count} NaN/Inf value${count === 1 ? '' : 's'} (first in ${where})`;
+}
 
 /** HDF5 paths in messages without the leading slash (`episode_3/rewards`), except the root itself. */
 function k(key: string): string {
