@@ -14,6 +14,7 @@ interface InfoFlags {
   seed: number;
   split?: string;
   maxMemoryMb?: number;
+  scratchDir?: string;
   json: boolean;
 }
 
@@ -30,6 +31,7 @@ export function registerDatasetInfo(parent: Command): void {
     .option('--seed <n>', 'seed of the episode split', intFlag('--seed', 0), 0)
     .option('--split <mask>', 'robomimic: the mask naming the training demos (default: train when present)')
     .option('--max-memory-mb <MiB>', 'memory budget that decides eager or lazy loading (default: half the RAM)', floatFlag('--max-memory-mb', 1))
+    .option('--scratch-dir <dir>', "lazy mode: directory for the uncompressed copy of compressed arrays (default: the OS temp directory); shown in the lazy line")
     .option('--json', 'print the summary as JSON', false)
     .action(async (file: string, o: InfoFlags) => {
       const s = await datasetInfo(file, {
@@ -41,6 +43,7 @@ export function registerDatasetInfo(parent: Command): void {
         seed: o.seed,
         split: o.split,
         maxMemoryMB: o.maxMemoryMb,
+        scratchDir: o.scratchDir,
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : formatInfo(s));
     });

@@ -42,6 +42,9 @@ export interface LazyStorage {
   scratch: { dir: string; bytes: number; blocks: number } | null;
   scratchSkipped: string | null;
   cache: { hits: number; misses: number };
+  /** Each key (views, then state keys), judged by the first segment: pread from the HDF5 file ('file') or from the
+   * scratch copy ('scratch'), or decoded through the block cache ('cache'). */
+  arrays: { key: string; read: 'file' | 'scratch' | 'cache' }[];
 }
 
 export class LazyFrames implements FrameSource {
@@ -89,7 +92,8 @@ export class LazyFrames implements FrameSource {
   get storage(): LazyStorage {
     const { resolved, direct } = this.direct.stats();
     const scratch = this.shadow ? { dir: this.shadow.dir, bytes: this.shadow.copied, blocks: this.shadow.blocksLoaded } : null;
-    return { resolved, direct, scratch, scratchSkipped: this.scratchSkipped, cache: this.blocks.stats() };
+    const arrays = this.keys.map((key, k) => ({ key, read: this.direct.raw(0, k) ? ('file' as const) : this.shadow ? ('scratch' as const) : ('cache' as const) }));
+    return { resolved, direct, scratch, scratchSkipped: this.scratchSkipped, cache: this.blocks.stats(), arrays };
   }
 
   private buffer(bytes: number): Uint8Array {

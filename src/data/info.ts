@@ -1,16 +1,20 @@
 // `lapo dataset info FILE`: what lapo will read from a file, without reading any image: layout, episodes,
 // transitions, every key with its shape and dtype and role, action range, reward statistics, terminal and
 // time-limit counts, the split, and the memory estimate that decides eager or lazy loading. NaN/Inf in actions,
-// rewards and state arrays are counted (state streamed in blocks) and reported, where loading refuses them.
+// rewards and state arrays are counted (state streamed in blocks) and reported, where loading refuses them; in
+// lazy mode, how each array would be read (straight from the file, scratch copy, or why no copy).
 import { fmtShape } from '../errors.js';
 import { FiniteChecks, formatFinite, type FiniteCheck } from './finite-scan.js';
 import { FrameGeometry } from './frames.js';
+import { LazyFrames } from './frames-lazy.js';
 import { H5Reader } from './h5.js';
 import { keyPath, reportingNonFinite } from './layout-common.js';
 import { robomimicMasks } from './layout-episodic.js';
 import { detectLayout, readPlan } from './layout.js';
+import { describeLazyStorage } from './lazy-report.js';
 import { defaultMaxMemoryMB, estimateBytes, type LoadOptions } from './load.js';
 import { asImage, resolveSpec } from './obs-spec.js';
+import { checkScratchDir } from './shadow-store.js';
 import { assignSplits, robomimicSplit, splitIndices } from './split.js';
 import type { LayoutName, ObsSpec } from './types.js';
 
@@ -45,9 +49,12 @@ export interface DatasetSummary {
   memory: { eagerMB: number; budgetMB: number; mode: 'eager' | 'lazy' };
   /** NaN/Inf per action, reward and (chosen) state array; loading refuses a file with any. */
   finite: FiniteCheck[];
+  /** Lazy mode only: how each array would be read (as `lapo train` prints at start-up); null when eager. */
+  lazy: string | null;
 }
 
 export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise<DatasetSummary> {
+  if (typeof opts.scratchDir === 'string') checkScratchDir(opts.scratchDir);
   const r = await H5Reader.open(file);
   try {
     const layout = opts.layout ?? detectLayout(r);
@@ -113,6 +120,14 @@ export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise
     const estimate = estimateBytes(plan, g);
     const train = splitIndices(episodes, 'train').length;
     const valid = splitIndices(episodes, 'valid').length;
+    const mode = opts.mode === 'eager' || opts.mode === 'lazy' ? opts.mode : estimate <= budget ? 'eager' : 'lazy';
+    let lazy: string | null = null;
+    if (mode === 'lazy' && plan.segments.length > 0) {
+      // as loading builds it (arrays resolved, scratch copy opened or skipped), then closed again; closes r too
+      const lf = new LazyFrames(r, plan, g, { cacheBytes: 0, direct: opts.lazyDirect, scratchDir: opts.scratchDir });
+      lazy = describeLazyStorage(lf.storage);
+      lf.close();
+    }
     return {
       file,
       layout,
@@ -143,9 +158,10 @@ export async function datasetInfo(file: string, opts: LoadOptions = {}): Promise
       memory: {
         eagerMB: estimate / 2 ** 20,
         budgetMB: budget / 2 ** 20,
-        mode: opts.mode === 'eager' || opts.mode === 'lazy' ? opts.mode : estimate <= budget ? 'eager' : 'lazy',
+        mode,
       },
       finite: finite.result(),
+      lazy,
     };
   } finally {
     r.close();
@@ -181,5 +197,6 @@ export function formatInfo(s: DatasetSummary): string {
   lines.push(`split        train ${s.split.trainEpisodes} episodes / ${s.split.trainTransitions} transitions, valid ${s.split.validEpisodes} / ${s.split.validTransitions} (${s.split.by})`);
   if (s.masks) lines.push(`masks        ${Object.entries(s.masks).map(([k, n]) => `${k} (${n})`).join(', ')}`);
   lines.push(`memory       ${num(s.memory.eagerMB)} MiB in memory, budget ${num(s.memory.budgetMB)} MiB → ${s.memory.mode}`);
+  if (s.lazy) lines.push(`lazy         ${s.lazy}`);
   return `${lines.join('\n')}\n`;
 }

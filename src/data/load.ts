@@ -13,6 +13,7 @@ import { LAYOUTS, detectLayout, readPlan } from './layout.js';
 import { dataErrors } from './messages.js';
 import { MomentAccumulator, actionMoments, rewardScale, valueBounds, type RewardMode } from './normalize.js';
 import { resolveSpec } from './obs-spec.js';
+import { checkScratchDir } from './shadow-store.js';
 import type { DatasetPlan } from './plan.js';
 import { assignSplits, robomimicSplit, splitIndices } from './split.js';
 import type { LayoutName, NormStats } from './types.js';
@@ -43,7 +44,8 @@ export interface LoadOptions {
   lazyDirect?: boolean;
   /** Lazy mode copies compressed/chunked arrays, uncompressed, into a nameless scratch file here as batches first
    * touch them (default: the OS temp directory unless it is a tmpfs or lacks the room; null: no copy, every sample
-   * of a compressed array then decompresses a chunk through the block cache). */
+   * of a compressed array then decompresses a chunk through the block cache). A named directory must exist and be
+   * writable, whatever the mode (a LapoError naming --scratch-dir otherwise). */
   scratchDir?: string | null;
   /** 'auto' (default): eager when the estimate fits maxMemoryMB, else lazy. */
   mode?: 'auto' | 'eager' | 'lazy';
@@ -76,6 +78,7 @@ function checkOptions(o: LoadOptions): void {
   if (o.discount !== undefined && !(o.discount >= 0 && o.discount < 1)) throw errors.badFlag('--discount', 'a number in [0, 1)', String(o.discount));
   if (o.cacheMB !== undefined && !(o.cacheMB >= 0)) throw errors.badFlag('cacheMB', 'a number of MiB >= 0', String(o.cacheMB));
   if (o.maxMemoryMB !== undefined && !(o.maxMemoryMB > 0)) throw errors.badFlag('--max-memory-mb', 'a positive number of MiB', String(o.maxMemoryMB));
+  if (typeof o.scratchDir === 'string') checkScratchDir(o.scratchDir);
 }
 
 export async function loadDataset(file: string, opts: LoadOptions = {}): Promise<LoadedDataset> {

@@ -9,7 +9,7 @@
 // The file is created in the scratch directory and unlinked at once: it has no name, so nothing is left behind
 // when the process ends, however it ends; the OS frees the space when the descriptor closes. Its size grows to
 // the uncompressed size of the copied arrays (holes until filled).
-import { closeSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, rmSync, statSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,9 +48,31 @@ export function scratchProblem(choice: ScratchChoice, need: number): string | nu
 function scratchError(why: string): LapoError {
   return new LapoError(
     'usage',
-    `scratch directory: expected room for lazy mode's uncompressed copy, found: ${why}`,
+    `--scratch-dir: expected room for lazy mode's uncompressed copy, found: ${why}`,
     'name another directory, or none to read compressed chunks through the memory cache (slower)',
   );
+}
+
+/**
+ * A scratch directory the user named (--scratch-dir, config key scratchDir) must exist, be a directory and be
+ * writable: checked before anything is read, in every mode, so a typo fails at once rather than after a long
+ * eager load or silently in a lazy run.
+ */
+export function checkScratchDir(dir: string): void {
+  const bad = (why: string) => new LapoError('usage', `--scratch-dir: expected a writable directory, found ${JSON.stringify(dir)} (${why})`);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw bad(code === 'ENOENT' || code === 'ENOTDIR' ? 'no such directory' : `cannot read it: ${code ?? String(e)}`);
+  }
+  if (!st.isDirectory()) throw bad('not a directory');
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw bad(`not writable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
 }
 
 /**
