@@ -84,6 +84,8 @@ export const LapoConfigSchema = z
       'reward normalisation: r/max r (official), antmaze (r*100), none'),
     maxMemoryMB: field('maxMemoryMB', 'an integer >= 1 or null', posInt().nullable().default(null),
       'load the dataset into memory up to this size, else read batches lazily (null: automatic)'),
+    scratchDir: field('scratchDir', 'a directory path or null', z.string().min(1).nullable().default(null),
+      'lazy mode: directory for the uncompressed copy of compressed arrays (null: the OS temp directory)'),
     evalEvery: field('evalEvery', 'an integer >= 0', int().min(0).default(0), 'evaluate every N steps (0: off)'),
     evalEpisodes: field('evalEpisodes', 'an integer >= 1', posInt().default(10), 'episodes per evaluation'),
   })

@@ -1,7 +1,7 @@
 // lapo diagnose-gradients: parsing only; the work is in src/diagnostics/diagnose.ts.
 // A fresh model is described with the same flags (or --config file) as `lapo train`, parsed by the same code, so
 // the model diagnosed is the one `lapo train` would build. With --checkpoint the model comes from the checkpoint
-// and only --dataset, --encoder-grad (must match) and --batch-size apply.
+// and only --dataset, --encoder-grad (must match), --batch-size and --scratch-dir apply.
 import { Option, type Command } from 'commander';
 import { CONFIG_KEYS, configDefaults, describeKey } from '../algo/config.js';
 import { LapoError } from '../errors.js';
@@ -9,7 +9,7 @@ import { globalsOf, startBackend } from './context.js';
 import { choiceFlag } from './parse.js';
 import { buildRequest, kebab } from './train.js';
 
-const CHECKPOINT_KEYS = ['dataset', 'encoderGrad', 'batchSize'];
+const CHECKPOINT_KEYS = ['dataset', 'encoderGrad', 'batchSize', 'scratchDir'];
 // Accepted so that a `lapo train` command line can be reused as is, but they do not change one step: not in --help.
 const HIDDEN_KEYS = ['runName', 'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes'];
 
@@ -46,7 +46,7 @@ export function registerDiagnoseGradients(program: Command): void {
     if (checkpoint !== undefined) {
       const extra = given.find((k) => !CHECKPOINT_KEYS.includes(k)) ?? (opts.config !== undefined ? 'config' : undefined);
       if (extra) {
-        throw new LapoError('usage', `--${kebab(extra)}: the model comes from --checkpoint ${checkpoint}; only --dataset, --encoder-grad and --batch-size apply to it`);
+        throw new LapoError('usage', `--${kebab(extra)}: the model comes from --checkpoint ${checkpoint}; only --dataset, --encoder-grad, --batch-size and --scratch-dir apply to it`);
       }
       // Validated by the same parser as lapo train (the dataset placeholder only satisfies the schema).
       const req = buildRequest({ ...opts, dataset: opts.dataset ?? '-' }, base);
@@ -56,6 +56,7 @@ export function registerDiagnoseGradients(program: Command): void {
         dataset: given.includes('dataset') ? req.config.dataset : undefined,
         encoderGrad: given.includes('encoderGrad') ? req.config.encoderGrad : undefined,
         batchSize: req.config.batchSize ?? undefined,
+        scratchDir: req.config.scratchDir ?? undefined,
         backend: '',
       };
     } else {

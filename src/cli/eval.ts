@@ -20,6 +20,7 @@ interface EvalFlags {
   offline: boolean;
   online: boolean;
   batchSize: number;
+  scratchDir?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -37,6 +38,7 @@ export function registerEval(program: Command): void {
     .option('--no-offline', 'skip the offline scores')
     .option('--no-online', 'skip the episodes in the task')
     .option('--batch-size <n>', 'rows per forward pass in the offline scores', intFlag('--batch-size', 1), 256)
+    .option('--scratch-dir <dir>', 'lazy mode (a dataset over the run\'s maxMemoryMB): directory for the uncompressed copy of compressed arrays (default: the OS temp directory)')
     .option('--json', 'print eval.json to stdout instead of the table', false)
     .action(async (o: EvalFlags, cmd: Command) => {
       const backend = await startBackend(globalsOf(cmd), { quiet: o.json });
@@ -52,6 +54,7 @@ export function registerEval(program: Command): void {
         offline: o.offline,
         online: o.online,
         batchSize: o.batchSize,
+        scratchDir: o.scratchDir,
         backend: backend.name,
       });
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -160,7 +160,7 @@ export function registerTrain(program: Command, useCase: TrainUseCase = defaultU
   for (const key of CONFIG_KEYS) {
     const flag = `--${kebab(key)}`;
     const { kind, choices } = kindOf(key);
-    const arg = kind === 'numberList' ? '<n,n,...>' : kind === 'stringList' ? '<key,...>' : kind === 'number' ? '<n>' : choices ? `<${choices.join('|')}>` : key === 'dataset' ? '<file.h5>' : '<name>';
+    const arg = kind === 'numberList' ? '<n,n,...>' : kind === 'stringList' ? '<key,...>' : kind === 'number' ? '<n>' : choices ? `<${choices.join('|')}>` : key === 'dataset' ? '<file.h5>' : key === 'scratchDir' ? '<dir>' : '<name>';
     cmd.option(`${flag} ${arg}`, `${describeKey(key)}${helpDefault(key)}`);
   }
   cmd.action(async (opts: Record<string, unknown>, self: Command) => {

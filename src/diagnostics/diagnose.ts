@@ -25,6 +25,9 @@ export interface DiagnoseOptions {
   /** With a checkpoint: must equal the mode it was trained with (its optimizer state belongs to that mode). */
   encoderGrad?: EncoderGrad;
   batchSize?: number;
+  /** With a checkpoint: lazy mode's scratch directory on this machine (default: the OS temp directory; the run's
+   * own scratchDir is not used: it names a directory of the machine that trained). */
+  scratchDir?: string;
   /** Split the batch is drawn from (default train, as in training). */
   batchFrom?: 'train' | 'valid';
   /** Backend name for the report header. */
@@ -55,7 +58,7 @@ async function fromCheckpoint(o: DiagnoseOptions, path: string): Promise<Subject
       );
     }
     const file = o.dataset ?? r.config.dataset;
-    const dataset = await loadDataset(file, loadOptions(r.config));
+    const dataset = await loadDataset(file, { ...loadOptions(r.config), scratchDir: o.scratchDir });
     if (!sameSpec(dataset.spec, r.spec) || dataset.actionDim !== r.actionDim) {
       dataset.close();
       const show = (s: ObsSpec, a: number) => `images ${JSON.stringify(s.imageKeys)} ${JSON.stringify(s.imageSize)}, state ${JSON.stringify(s.stateKeys)}, ${a} action dims`;

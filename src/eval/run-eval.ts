@@ -30,6 +30,8 @@ export interface EvalCommandOptions {
   offline: boolean;
   online: boolean;
   batchSize?: number;
+  /** Lazy mode's scratch directory on this machine (default: the OS temp directory, not the run's scratchDir). */
+  scratchDir?: string;
   backend: string | null;
 }
 
@@ -53,7 +55,7 @@ async function offlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string
     skipped.push(`offline: the run's dataset ${dataFile} is not there (pass --dataset FILE)`);
     return null;
   }
-  const ds = await loadDataset(dataFile, loadOptions(ck.config));
+  const ds = await loadDataset(dataFile, { ...loadOptions(ck.config), scratchDir: o.scratchDir });
   try {
     if (!sameShape(ds.spec, ck.spec) || ds.actionDim !== ck.actionDim) {
       throw new LapoError(

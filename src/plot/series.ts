@@ -9,7 +9,7 @@ import { findMetric, type RunData } from './run-data.js';
 import { summarize, type BandKind } from './stats.js';
 
 /** Config keys that do not change what a run learns, so runs differing only in them are repetitions. */
-export const NON_IDENTITY_KEYS = ['seed', 'runName', 'logEvery', 'saveEvery', 'maxMemoryMB', 'evalEvery', 'evalEpisodes'];
+export const NON_IDENTITY_KEYS = ['seed', 'runName', 'logEvery', 'saveEvery', 'maxMemoryMB', 'scratchDir', 'evalEvery', 'evalEpisodes'];
 
 export interface RunGroup {
   label: string;

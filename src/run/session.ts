@@ -8,6 +8,7 @@ import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from
 import { LapoAgent } from '../algo/agent.js';
 import { loadDataset, type LoadOptions } from '../data/load.js';
 import { H5Reader } from '../data/h5.js';
+import { checkScratchDir } from '../data/shadow-store.js';
 import type { TransitionDataset } from '../data/types.js';
 import type { BackendInfo } from '../backend/init.js';
 import { LapoError } from '../errors.js';
@@ -23,7 +24,7 @@ import {
 
 /** Config keys that may change on --resume (run length and bookkeeping); every other key is fixed by the run. */
 export const RESUME_MUTABLE_KEYS: readonly (keyof LapoConfig)[] = [
-  'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB',
+  'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB', 'scratchDir',
 ];
 
 export interface SessionOptions {
@@ -86,6 +87,7 @@ export function loadOptions(cfg: LapoConfig): LoadOptions {
   if (cfg.stateKeys !== null) o.stateKeys = cfg.stateKeys;
   if (cfg.imageSize !== null) o.imageSize = cfg.imageSize;
   if (cfg.maxMemoryMB !== null) o.maxMemoryMB = cfg.maxMemoryMB;
+  if (cfg.scratchDir !== null) o.scratchDir = cfg.scratchDir;
   return o;
 }
 
@@ -113,6 +115,7 @@ function startRecord(opts: SessionOptions, fromStep: number): RunMeta['starts'][
 
 export async function newSession(config: LapoConfig, opts: SessionOptions): Promise<Session> {
   const cfg0 = parseConfig(config, 'config');
+  if (cfg0.scratchDir !== null) checkScratchDir(cfg0.scratchDir); // before hashing a large dataset
   const identity = await datasetIdentity(cfg0.dataset);
   const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
   try {
@@ -197,6 +200,7 @@ export async function resumeSession(overrides: Partial<LapoConfig>, opts: Sessio
   const ckpt: LoadedCheckpoint = loadCheckpoint(ckptDir);
   const m = ckpt.manifest;
   const cfg = resumeConfig(m.config, overrides, opts.resumeSource ?? 'command line', m.step);
+  if (cfg.scratchDir !== null) checkScratchDir(cfg.scratchDir);
   const identity = await datasetIdentity(cfg.dataset);
   if (identity.sha256 !== meta.dataset.sha256) {
     throw new LapoError(

@@ -14,6 +14,8 @@ import type { LapoAgent } from '../algo/agent.js';
 import type { StepMetrics } from '../algo/metrics.js';
 import type { GroupName } from '../algo/groups.js';
 import { randomShift } from '../data/augment.js';
+import { LoadedDataset } from '../data/dataset.js';
+import { describeLazyStorage } from '../data/lazy-report.js';
 import type { HostBatch, TransitionDataset } from '../data/types.js';
 import { totalChannels } from '../data/types.js';
 import type { BackendInfo } from '../backend/init.js';
@@ -143,6 +145,8 @@ class TrainLoop {
       onSecond: () => this.quitNow(),
     });
     if (s.startStep > 0) progress.message(`lapo: resuming ${s.runDir} from step ${s.startStep}`);
+    const lazy = s.dataset instanceof LoadedDataset ? s.dataset.lazyStorage : null;
+    if (lazy) progress.message(`lapo: lazy mode: ${describeLazyStorage(lazy)}`);
     progress.start(s.startStep, s.cfg.steps);
     try {
       while (this.step < s.cfg.steps && !stop.requested) {

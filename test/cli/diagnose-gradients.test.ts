@@ -38,7 +38,7 @@ test('--encoder-grad vae: table with the failing checks last, the one-line meani
 test('usage errors are one line and exit 2; a missing dataset or checkpoint exits 1', () => {
   const cases: [string[], number, RegExp][] = [
     [['diagnose-gradients', ...TINY_FLAGS], 2, /^lapo: --dataset: required/],
-    [['diagnose-gradients', '--checkpoint', 'runs/x', '--hidden', '64'], 2, /^lapo: --hidden: the model comes from --checkpoint runs\/x; only --dataset, --encoder-grad and --batch-size apply/],
+    [['diagnose-gradients', '--checkpoint', 'runs/x', '--hidden', '64'], 2, /^lapo: --hidden: the model comes from --checkpoint runs\/x; only --dataset, --encoder-grad, --batch-size and --scratch-dir apply/],
     [['diagnose-gradients', '--dataset', FILE(), '--encoder-grad', 'sometimes'], 2, /^lapo: --encoder-grad: expected one of critic\|vae\|both\|frozen, found "sometimes"/],
     [['diagnose-gradients', '--dataset', FILE(), '--batch-from', 'test'], 2, /^lapo: --batch-from: expected train\|valid, found "test"/],
     [['diagnose-gradients', '--dataset', 'nope.h5', ...TINY_FLAGS], 1, /^lapo: nope\.h5: no such file/],

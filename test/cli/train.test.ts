@@ -105,6 +105,16 @@ test('bad config: one line naming the flag or the file and key', async () => {
   await rejects(['--config', '/nonexistent/c.json'], /^--config \/nonexistent\/c\.json: no such file$/);
 });
 
+test('--scratch-dir: the config key scratchDir (null: the OS temp directory), also on --resume', async () => {
+  const req = await parse('--dataset', 'd.h5', '--scratch-dir', '/data/scratch');
+  assert.equal(req.kind === 'new' && req.config.scratchDir, '/data/scratch');
+  const dflt = await parse('--dataset', 'd.h5');
+  assert.equal(dflt.kind === 'new' && dflt.config.scratchDir, null);
+  const back = await parse('--resume', 'runs/x', '--scratch-dir', 'null');
+  assert.deepEqual(back.kind === 'resume' && back.overrides, { scratchDir: null });
+  await rejects(['--dataset', 'd.h5', '--scratch-dir', ''], /^--scratch-dir: expected a directory path or null, found ""$/);
+});
+
 test('--resume passes only the keys given explicitly', async () => {
   const req = await parse('--resume', 'runs/x', '--steps', '2000');
   assert.equal(req.kind, 'resume');
