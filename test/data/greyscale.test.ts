@@ -11,12 +11,10 @@ import { writeH5, type H5DatasetSpec, type H5GroupSpec } from '../../src/data/h5
 import { datasetInfo, formatInfo } from '../../src/data/info.js';
 import { loadDataset, type LoadOptions } from '../../src/data/load.js';
 import type { LoadedDataset } from '../../src/data/dataset.js';
-import type { LazyStorage } from '../../src/data/frames-lazy.js';
-import type { FrameSource } from '../../src/data/frames.js';
 import type { HostBatch } from '../../src/data/types.js';
 import { LapoError } from '../../src/errors.js';
 import { Rng } from '../../src/util/rng.js';
-import { ds, frameValue, group, tempDir } from './helpers.js';
+import { ds, frameValue, group, sameAsEager, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const H = 10;
@@ -222,32 +220,6 @@ test('exactly like [N,H,W,1]: same spec and bytes, also resized by --image-size 
     b.close();
   }
 });
-
-/** Loads `file` eager and lazy, checks batches (sampled, gathered, single frames) are identical; the lazy report. */
-async function sameAsEager(file: string, lazy: LoadOptions, common: LoadOptions = {}): Promise<LazyStorage> {
-  const e = await loadDataset(file, { ...common, mode: 'eager' });
-  const l = await loadDataset(file, { ...common, ...lazy, mode: 'lazy', cacheMB: 0.01 });
-  try {
-    assert.equal(l.mode, 'lazy');
-    assert.deepEqual(l.stats, e.stats);
-    for (let k = 0; k < 3; k++) assert.deepEqual(l.sample('train', 32, new Rng(k)), e.sample('train', 32, new Rng(k)), `batch ${k}`);
-    const all = e.indices('all');
-    assert.deepEqual(l.gather(all), e.gather(all));
-    // the single-frame path (FrameSource.fillImages), which gather does not use in lazy mode
-    const frameIdx = l.transitionFrames().next.filter((_, i) => i % 2 === 0);
-    const fb = (e.gather(new Int32Array([0])).image as Uint8Array).length;
-    const want = new Uint8Array(frameIdx.length * fb);
-    (e as unknown as { frames: FrameSource }).frames.fillImages(frameIdx, want);
-    const got = new Uint8Array(want.length);
-    (l as unknown as { frames: FrameSource }).frames.fillImages(frameIdx, got);
-    assert.deepEqual(got, want, 'fillImages');
-    assert.deepEqual(l.gather(all), e.gather(all), 'again, from the scratch copy where there is one');
-    return l.lazyStorage as LazyStorage;
-  } finally {
-    e.close();
-    l.close();
-  }
-}
 
 test('lazy == eager bytes: pread (contiguous, raw chunks), inflated gzip + scratch copy, and the h5wasm fallback', async () => {
   const contiguous = await flat();

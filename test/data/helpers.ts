@@ -4,7 +4,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
+import assert from 'node:assert/strict';
 import { writeH5, type H5DatasetSpec, type H5GroupSpec } from '../../src/data/h5-write.js';
+import { loadDataset, type LoadOptions } from '../../src/data/load.js';
+import type { LazyStorage } from '../../src/data/frames-lazy.js';
+import type { FrameSource } from '../../src/data/frames.js';
+import { Rng } from '../../src/util/rng.js';
 
 export function fixture(rel: string): string {
   const p = resolve('..', 'shared', 'fixtures', rel);
@@ -77,4 +82,36 @@ export async function writeD4rl(
     terminals: ds(terminals, [n]),
     ...(opts.timeouts ? { timeouts: ds(timeouts, [n]) } : {}),
   }));
+}
+
+/**
+ * Loads `file` eager and lazy and checks they give identical batches (sampled, gathered, single frames through
+ * FrameSource.fillImages); returns the lazy storage report.
+ */
+export async function sameAsEager(file: string, lazy: LoadOptions = {}, common: LoadOptions = {}): Promise<LazyStorage> {
+  const e = await loadDataset(file, { ...common, mode: 'eager' });
+  const l = await loadDataset(file, { ...common, ...lazy, mode: 'lazy', cacheMB: 0.01 });
+  try {
+    assert.equal(l.mode, 'lazy');
+    assert.deepEqual(l.stats, e.stats);
+    for (let k = 0; k < 4; k++) assert.deepEqual(l.sample('train', 48, new Rng(k)), e.sample('train', 48, new Rng(k)), `batch ${k}`);
+    const all = e.indices('all');
+    assert.deepEqual(l.gather(all), e.gather(all));
+    // the single-frame path (FrameSource.fillImages), which gather does not use in lazy mode
+    const src = (l as unknown as { frames: FrameSource }).frames;
+    const frameIdx = l.transitionFrames().next.filter((_, i) => i % 3 === 0);
+    if (e.spec.imageSize) {
+      const fb = (e.gather(new Int32Array([0])).image as Uint8Array).length;
+      const want = new Uint8Array(frameIdx.length * fb);
+      (e as unknown as { frames: FrameSource }).frames.fillImages(frameIdx, want);
+      const got = new Uint8Array(want.length);
+      src.fillImages(frameIdx, got);
+      assert.deepEqual(got, want, 'fillImages');
+    }
+    assert.deepEqual(l.gather(all), e.gather(all), 'again, from the scratch copy where there is one');
+    return l.lazyStorage as LazyStorage;
+  } finally {
+    e.close();
+    l.close();
+  }
 }

@@ -8,12 +8,9 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { h5Module } from '../../src/data/h5.js';
-import { loadDataset, type LoadOptions } from '../../src/data/load.js';
-import type { LazyStorage } from '../../src/data/frames-lazy.js';
-import type { FrameSource } from '../../src/data/frames.js';
+import { loadDataset } from '../../src/data/load.js';
 import { scratchProblem } from '../../src/data/shadow-store.js';
-import { Rng } from '../../src/util/rng.js';
-import { fixture, frames, tempDir } from './helpers.js';
+import { fixture, frames, sameAsEager, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const EPISODES = [23, 17, 31, 9, 20]; // 100 rows; chunks of 7 rows straddle episode ends
@@ -70,35 +67,6 @@ async function write(file: string, o: FileOpts): Promise<void> {
   f.create_dataset({ name: 'terminals', data: terminals, shape: [n], dtype: '<f' });
   f.create_dataset({ name: 'timeouts', data: timeouts, shape: [n], dtype: '<f' });
   f.close();
-}
-
-/** Loads `file` eager and lazy, checks batches are identical, returns the lazy storage report. */
-async function sameAsEager(file: string, lazy: LoadOptions = {}, common: LoadOptions = {}): Promise<LazyStorage> {
-  const e = await loadDataset(file, { ...common, mode: 'eager' });
-  const l = await loadDataset(file, { ...common, ...lazy, mode: 'lazy', cacheMB: 0.01 });
-  try {
-    assert.equal(l.mode, 'lazy');
-    assert.deepEqual(l.stats, e.stats);
-    for (let k = 0; k < 4; k++) assert.deepEqual(l.sample('train', 48, new Rng(k)), e.sample('train', 48, new Rng(k)), `batch ${k}`);
-    const all = e.indices('all');
-    assert.deepEqual(l.gather(all), e.gather(all));
-    // the single-frame path (FrameSource.fillImages), which gather does not use in lazy mode
-    const src = (l as unknown as { frames: FrameSource }).frames;
-    const frameIdx = l.transitionFrames().next.filter((_, i) => i % 3 === 0);
-    if (e.spec.imageSize) {
-      const fb = (e.gather(new Int32Array([0])).image as Uint8Array).length;
-      const want = new Uint8Array(frameIdx.length * fb);
-      (e as unknown as { frames: FrameSource }).frames.fillImages(frameIdx, want);
-      const got = new Uint8Array(want.length);
-      src.fillImages(frameIdx, got);
-      assert.deepEqual(got, want, 'fillImages');
-    }
-    assert.deepEqual(l.gather(all), e.gather(all), 'again, from the scratch copy where there is one');
-    return l.lazyStorage as LazyStorage;
-  } finally {
-    e.close();
-    l.close();
-  }
 }
 
 // 3 views × (5 segments? no: one d4rl segment) + state + pos = 5 arrays
