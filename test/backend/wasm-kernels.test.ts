@@ -131,6 +131,8 @@ test('BatchMatMul and _FusedMatMul match cpu for every transpose combination', a
     // Small batch × wide layer (lapo packs the activations: "swapped"), tall × narrow (packs b: "plain"), batched.
     [[1, 1], [1, 1]], [[64, 37], [37, 256]], [[5, 256], [256, 17]], [[1, 33], [33, 64]], [[4, 64], [64, 300]],
     [[300, 20], [20, 8]], [[256, 64], [64, 9]], [[3, 7, 5], [3, 5, 9]], [[1, 8, 6], [4, 6, 3]],
+    // one b for several matrices of a (packed once when transposed), with a tail of N mod 8 columns
+    [[3, 130, 5], [1, 5, 11]],
   ];
   await bothPaths(async (path) => {
     for (const [sa, sb] of shapes) {

@@ -1,10 +1,11 @@
 // BatchMatMul / _FusedMatMul for the wasm backend.
 //
-// With lapo's SIMD kernels (simd.ts, wasm/kernels.c) every float32 product runs on their GEMM, which reads both
-// operands in place (a transposed a through its strides; b in place or, when stored transposed or very wide,
-// rearranged once into 8-column panels at <1 ns per element), then adds the bias and applies ReLU in one pass. It packs nothing, so fresh weights cost nothing extra: 31–35
-// GFLOP/s on one thread on the step's shapes, against 12–20 for the XNNPACK path below, which packs its weights.
-// The XNNPACK path stays for when the SIMD module cannot be loaded:
+// With lapo's SIMD kernels (simd.ts, wasm/kernels.c) every float32 product runs on their GEMM, which reads a in
+// place (a transposed a through its strides) and b in place or rearranged into 8-column panels at < 1 ns per
+// element, then adds the bias and applies ReLU in one pass: 31–35 GFLOP/s on one thread on the step's shapes,
+// against 12–20 for the XNNPACK path below, whose weight packing costs 6–9 ns per element and is redone whenever
+// the weights change (every training step). The XNNPACK path stays for when the SIMD module cannot be loaded.
+//
 // Stock tfjs-backend-wasm sends a product to XNNPACK's fully-connected operator only when neither operand is
 // transposed and both batch dims are 1; anything else runs a scalar blocked triple loop (slow_batch_matmul),
 // 5–25× slower. Both dense-layer gradients are transposed products (dX = dY·Wᵀ, dW = Xᵀ·dY).
@@ -152,6 +153,8 @@ function simdProduct(rt: LapoSimd, kernel: string, { inputs, attrs, backend }: A
       A: pa + i * M * K * 4, sai: tA ? 1 : K, sak: tA ? M : 1,
       B: pb + (batchB > 1 ? i * K * N * 4 : 0), sbk: tB ? 1 : N, sbj: tB ? K : 1,
       C: pc + i * M * N * 4, packed: ps,
+      // one b for every matrix of a: packed by the first product only
+      alreadyPacked: i > 0 && batchB === 1,
     });
   }
   if (scratch) dispose(backend, scratch);

@@ -38,6 +38,8 @@ export interface Product {
   C: number;
   /** Scratch of K·N floats for B in panels; 0 to read B in place (then sbj must be 1). */
   packed: number;
+  /** `packed` already holds this B in panels (an earlier product of the same B). */
+  alreadyPacked?: boolean;
 }
 
 /** Below this many multiply-adds a product runs on the calling thread alone (waking a worker costs more). */
@@ -75,7 +77,7 @@ export class LapoSimd {
     const { M, N, K, A, sai, sak, B, sbk, sbj, C, packed } = p;
     const P = Math.floor(N / 8);
     const T = M * N * K >= PARALLEL_MIN_MACS ? this.threads() : 1;
-    if (packed && P >= T) {
+    if (packed && P >= T && !p.alreadyPacked) {
       const shares = ranges(P, T).map(([p0, p1], t) => [N, K, A, sai, sak, B, sbk, sbj, packed, C, N, 0, M, p0, p1, t === T - 1 ? 1 : 0]);
       if (T === 1) this.k.pack_gemm(...(shares[0] as Parameters<LapoSimdKernels['pack_gemm']>));
       else this.pool!.run('pack_gemm', shares, this.k.pack_gemm);
@@ -83,7 +85,7 @@ export class LapoSimd {
     }
     let b = B, ldb = sbk, sbp = 8, bt = B + 32 * P, ldt = sbk;
     if (packed) {
-      this.k.pack_b(B, sbk, sbj, K, N, packed, 0, P, 1);
+      if (!p.alreadyPacked) this.k.pack_b(B, sbk, sbj, K, N, packed, 0, P, 1);
       [b, ldb, sbp, bt, ldt] = [packed, 8, 8 * K, packed + 32 * K * P, N - 8 * P];
     }
     const gemmArgs = (i0: number, i1: number, p0: number, p1: number, tail: number) =>
