@@ -1,27 +1,13 @@
 // lapo eval: parsing only; the work is src/eval/run-eval.ts.
 import type { Command } from 'commander';
-import { runEval } from '../eval/run-eval.js';
+import { runEval, type EvalCommandOptions } from '../eval/run-eval.js';
 import { DEFAULT_EVAL_SEED } from '../eval/online.js';
-import { MC_TAILS, type McTail } from '../eval/returns.js';
-import type { Split } from '../data/types.js';
+import { MC_TAILS } from '../eval/returns.js';
 import { globalsOf, startBackend } from './context.js';
 import { choiceFlag, intFlag } from './parse.js';
 
-interface EvalFlags {
-  checkpoint: string;
-  dataset?: string;
-  split?: Split;
-  task?: string;
-  episodes: number;
-  seed: number;
-  frames?: string;
-  json: boolean;
-  mcTail: McTail;
-  offline: boolean;
-  online: boolean;
-  batchSize: number;
-  scratchDir?: string;
-}
+/** The command's flags: runEval's options (backend comes from the global flag) plus --json. */
+type EvalFlags = Omit<EvalCommandOptions, 'backend' | 'batchSize'> & { batchSize: number; json: boolean };
 
 export function registerEval(program: Command): void {
   program
@@ -42,22 +28,9 @@ export function registerEval(program: Command): void {
     .option('--json', 'print eval.json to stdout instead of the table', false)
     .action(async (o: EvalFlags, cmd: Command) => {
       const backend = await startBackend(globalsOf(cmd), { quiet: o.json });
-      const { report, table, file } = await runEval({
-        checkpoint: o.checkpoint,
-        dataset: o.dataset,
-        split: o.split,
-        task: o.task,
-        episodes: o.episodes,
-        seed: o.seed,
-        frames: o.frames,
-        mcTail: o.mcTail,
-        offline: o.offline,
-        online: o.online,
-        batchSize: o.batchSize,
-        scratchDir: o.scratchDir,
-        backend: backend.name,
-      });
-      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      const { json, ...opts } = o;
+      const { report, table, file } = await runEval({ ...opts, backend: backend.name });
+      if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${table}wrote ${file}\n`);
     });
 }
