@@ -8,32 +8,23 @@ import { LapoError } from '../errors.js';
 import { stateDim, totalChannels, type HostBatch, type ObsSpec } from '../data/types.js';
 import type { Observation } from '../nn/encoder.js';
 import type { NamedVariable } from '../nn/module.js';
-import type { LapoConfig } from './config.js';
+import { lapoEncoderGrad, type LapoConfig } from './config.js';
 import { buildGroups, checkGroups, GROUP_NAMES, type GroupName, type Groups } from './groups.js';
 import { lapoIteration, type StepInputs } from './lapo-step.js';
 import { toMetrics, type StepMetrics } from './metrics.js';
+import type { AgentDims, Evaluation, GradNorm, StepOutcome, TrainableAgent } from './agent-types.js';
 import { buildNets, disposeNets, makeHyperTensors, modelVariables, type LapoModel } from './model.js';
 
 export type { StepMetrics } from './metrics.js';
+export type { AgentDims, Evaluation, GradNorm } from './agent-types.js';
+
+/** Group names as the CSV files spell them (config actorVae, CSV actor_vae). */
+const CSV_GROUP: Record<GroupName, string> = { critic: 'critic', actorVae: 'actor_vae', actor: 'actor' };
 
 /** Raw N(0,1) draws of one step, row-major [B, latentDim] each. */
 export interface StepNoise {
   targetLatentNoise: Float32Array;
   vaeEps: Float32Array;
-}
-
-export interface AgentDims {
-  spec: ObsSpec;
-  actionDim: number;
-  /** Bounds of the V target (NormStats.minV / maxV, as the official main_d4rl.py computes them). */
-  minV: number;
-  maxV: number;
-}
-
-export interface GradNorm {
-  group: GroupName;
-  param: string;
-  norm: number;
 }
 
 export interface StepOptions {
@@ -42,15 +33,7 @@ export interface StepOptions {
   measure?: boolean;
 }
 
-export interface Evaluation {
-  q1: Float32Array;
-  q2: Float32Array;
-  v: Float32Array;
-  action: Float32Array;
-  recon: Float32Array;
-}
-
-export class LapoAgent {
+export class LapoAgent implements TrainableAgent {
   readonly model: LapoModel;
   readonly groups: Groups;
   readonly dims: AgentDims;
@@ -69,6 +52,7 @@ export class LapoAgent {
 
   /** Builds the networks (PyTorch-default init from `seed`), targets as copies, and the checked groups. */
   static create(dims: AgentDims, cfg: LapoConfig, seed: number): LapoAgent {
+    const encoderGrad = lapoEncoderGrad(cfg);
     const latentDim = cfg.latentDim ?? 2 * dims.actionDim;
     const hp = {
       discount: cfg.discount,
@@ -92,20 +76,32 @@ export class LapoAgent {
           convStrides: cfg.convStrides,
           stateHidden: cfg.stateHidden,
           featureDim: cfg.featureDim,
+          featureNorm: cfg.featureNorm,
+          imagePool: cfg.imagePool,
         },
         actionDim: dims.actionDim,
         latentDim,
         hidden: cfg.hidden,
       },
       c,
-      cfg.encoderGrad,
+      encoderGrad,
       rng,
     );
-    const model: LapoModel = { online, target, hp, c, encoderGrad: cfg.encoderGrad, policyFeatures: cfg.policyFeatures };
-    const groups = buildGroups(online, cfg);
+    const model: LapoModel = { online, target, hp, c, encoderGrad, policyFeatures: cfg.policyFeatures };
+    const groups = buildGroups(online, { ...cfg, encoderGrad });
     const agent = new LapoAgent(model, groups, dims, latentDim, rng.fork());
-    checkGroups(groups, agent.trainableVariables(), cfg.encoderGrad);
+    checkGroups(groups, agent.trainableVariables(), encoderGrad);
     return agent;
+  }
+
+  get valueSpec(): { discount: number; doubleqMin: number } {
+    return this.model.hp;
+  }
+
+  /** The trainer's step: stepDetailed with grads.csv group names. */
+  train(batch: HostBatch, opts: { measure: boolean; gradNorms: boolean }): StepOutcome {
+    const r = this.stepDetailed(batch, opts);
+    return { metrics: r.metrics, gradNorms: r.gradNorms?.map((g) => ({ ...g, group: CSV_GROUP[g.group as GroupName] })) ?? null };
   }
 
   /** One critic → VAE → actor iteration plus soft updates; returns the metrics.csv numbers of this step. */

@@ -19,8 +19,28 @@ const int = () => z.number().int();
 const posInt = () => z.number().int().positive();
 const intList = () => z.array(posInt()).min(1);
 
+export const ALGOS = ['lapo', 'bc'] as const;
+export type AlgoName = (typeof ALGOS)[number];
+/** LAPO's encoder modes. */
 export const ENCODER_GRAD = ['critic', 'vae', 'both', 'frozen'] as const;
 export type EncoderGrad = (typeof ENCODER_GRAD)[number];
+/** BC's encoder modes. */
+export const BC_ENCODER_GRAD = ['actor', 'frozen'] as const;
+export type BcEncoderGrad = (typeof BC_ENCODER_GRAD)[number];
+/** Every value the encoderGrad key takes (each algorithm accepts its own subset). */
+export const ANY_ENCODER_GRAD = ['critic', 'vae', 'both', 'frozen', 'actor'] as const;
+export type AnyEncoderGrad = (typeof ANY_ENCODER_GRAD)[number];
+/**
+ * Which --encoder-grad modes each algorithm takes, and its default. LAPO: the value loss (critic), the VAE loss
+ * (vae: the historical defect), both, or nothing (frozen). BC: its own action loss (actor) or nothing (frozen).
+ */
+export const ALGO_ENCODER_MODES: Readonly<Record<AlgoName, { modes: readonly AnyEncoderGrad[]; default: AnyEncoderGrad }>> = {
+  lapo: { modes: ENCODER_GRAD, default: 'critic' },
+  bc: { modes: BC_ENCODER_GRAD, default: 'actor' },
+};
+export const FEATURE_NORMS = ['none', 'layernorm'] as const;
+export const IMAGE_POOLS = ['flatten', 'spatial-softmax'] as const;
+export type FeatureNorm = (typeof FEATURE_NORMS)[number];
 export const POLICY_FEATURES = ['online', 'target'] as const;
 export const LAYOUTS = ['d4rl', 'minari', 'robomimic', 'd3rlpy'] as const;
 export const REWARD_MODES = ['max', 'antmaze', 'none'] as const;
@@ -29,6 +49,8 @@ export const AUGMENTS = ['shift', 'none'] as const;
 export const LapoConfigSchema = z
   .object({
     dataset: field('dataset', 'a dataset file path', z.string().min(1), 'HDF5 dataset to train on'),
+    algo: field('algo', 'one of lapo|bc', z.enum(ALGOS).default('lapo'),
+      'algorithm: lapo (critic, VAE, latent actor) or bc (behaviour cloning: encoder + MLP policy on action MSE)'),
     runName: field('runName', 'a non-empty string or null', z.string().min(1).nullable().default(null),
       'run folder name under runs/ (null: <task>-<timestamp>)'),
     seed: field('seed', 'an integer >= 0', int().min(0).default(0), 'seed of weights, sampling, augmentation and noise'),
@@ -63,8 +85,13 @@ export const LapoConfigSchema = z
     augment: field('augment', 'one of shift|none or null', z.enum(AUGMENTS).nullable().default(null),
       'image augmentation (null: shift for image data, none otherwise)'),
     augmentPad: field('augmentPad', 'an integer >= 0', int().min(0).default(4), 'random shift range in pixels'),
-    encoderGrad: field('encoderGrad', 'one of critic|vae|both|frozen', z.enum(ENCODER_GRAD).default('critic'),
-      'which optimizer group owns the encoder: critic (value loss only), vae (historical defect), both, frozen'),
+    encoderGrad: field('encoderGrad', 'one of critic|vae|both|frozen (lapo), actor|frozen (bc), or null',
+      z.enum(ANY_ENCODER_GRAD).nullable().default(null),
+      'which losses train the encoder: lapo critic (value loss), vae (historical defect), both, frozen; bc actor, frozen (null: the algorithm default)'),
+    imagePool: field('imagePool', 'one of flatten|spatial-softmax', z.enum(IMAGE_POOLS).default('flatten'),
+      'conv maps to a vector: flatten, or spatial-softmax (robomimic: the expected (x, y) of each channel)'),
+    featureNorm: field('featureNorm', 'one of none|layernorm', z.enum(FEATURE_NORMS).default('none'),
+      'encoder output: none (Linear + ReLU) or layernorm (Linear + LayerNorm + tanh, as DrQ-v2)'),
     policyFeatures: field('policyFeatures', 'one of online|target', z.enum(POLICY_FEATURES).default('online'),
       'encoder whose (detached) features the VAE and actor read'),
     logEvery: field('logEvery', 'an integer >= 1', posInt().default(1000), 'metrics.csv row every N steps'),
@@ -119,7 +146,14 @@ export function parseConfig(obj: unknown, source: string): LapoConfig {
     throw new LapoError('config', `${source}: expected a JSON object of config keys, found ${show(obj)}`);
   }
   const r = LapoConfigSchema.safeParse(obj);
-  if (r.success) return r.data;
+  if (r.success) {
+    const { algo, encoderGrad } = r.data;
+    const allowed = ALGO_ENCODER_MODES[algo].modes;
+    if (encoderGrad !== null && !allowed.includes(encoderGrad)) {
+      throw new LapoError('config', `${source}: encoderGrad: expected one of ${allowed.join('|')} with algo ${algo}, found ${show(encoderGrad)}`);
+    }
+    return r.data;
+  }
   const issue = r.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
@@ -139,6 +173,19 @@ export interface ResolvedConfig extends LapoConfig {
   batchSize: number;
   latentDim: number;
   augment: 'shift' | 'none';
+  encoderGrad: AnyEncoderGrad;
+}
+
+/** The encoder mode a config asks for, its algorithm's default when null. */
+export function encoderGradOf(cfg: Pick<LapoConfig, 'algo' | 'encoderGrad'>): AnyEncoderGrad {
+  return cfg.encoderGrad ?? ALGO_ENCODER_MODES[cfg.algo].default;
+}
+
+/** LAPO's mode of a config (parseConfig has already refused a mode of another algorithm). */
+export function lapoEncoderGrad(cfg: Pick<LapoConfig, 'algo' | 'encoderGrad'>): EncoderGrad {
+  const mode = encoderGradOf(cfg);
+  if (!(ENCODER_GRAD as readonly string[]).includes(mode)) throw new LapoError('config', `encoderGrad: expected one of ${ENCODER_GRAD.join('|')} with algo lapo, found ${show(mode)}`);
+  return mode as EncoderGrad;
 }
 
 export function resolveConfig(cfg: LapoConfig, data: { hasImages: boolean; actionDim: number }): ResolvedConfig {
@@ -147,6 +194,7 @@ export function resolveConfig(cfg: LapoConfig, data: { hasImages: boolean; actio
     batchSize: cfg.batchSize ?? (data.hasImages ? DEFAULT_IMAGE_BATCH : DEFAULT_STATE_BATCH),
     latentDim: cfg.latentDim ?? 2 * data.actionDim,
     augment: cfg.augment ?? (data.hasImages ? 'shift' : 'none'),
+    encoderGrad: encoderGradOf(cfg),
   };
 }
 

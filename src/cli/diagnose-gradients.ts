@@ -54,7 +54,7 @@ export function registerDiagnoseGradients(program: Command): void {
       request = {
         checkpoint,
         dataset: given.includes('dataset') ? req.config.dataset : undefined,
-        encoderGrad: given.includes('encoderGrad') ? req.config.encoderGrad : undefined,
+        encoderGrad: given.includes('encoderGrad') ? (req.config.encoderGrad ?? undefined) : undefined,
         batchSize: req.config.batchSize ?? undefined,
         scratchDir: req.config.scratchDir ?? undefined,
         backend: '',

@@ -3,7 +3,7 @@
 // reports where every gradient went (checks.ts). All steps are taken on in-memory copies: the checkpoint and the
 // dataset are only read.
 import { LapoAgent, type StepNoise } from '../algo/agent.js';
-import { resolveConfig, type EncoderGrad, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
+import { lapoEncoderGrad, resolveConfig, type AnyEncoderGrad, type EncoderGrad, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
 import { randomShift } from '../data/augment.js';
 import { loadDataset } from '../data/load.js';
 import { totalChannels, type HostBatch, type ObsSpec, type TransitionDataset } from '../data/types.js';
@@ -23,7 +23,7 @@ export interface DiagnoseOptions {
   /** With a checkpoint: draw the batch from this file instead of the run's dataset. */
   dataset?: string;
   /** With a checkpoint: must equal the mode it was trained with (its optimizer state belongs to that mode). */
-  encoderGrad?: EncoderGrad;
+  encoderGrad?: AnyEncoderGrad;
   batchSize?: number;
   /** With a checkpoint: lazy mode's scratch directory on this machine (default: the OS temp directory; the run's
    * own scratchDir is not used: it names a directory of the machine that trained). */
@@ -36,7 +36,7 @@ export interface DiagnoseOptions {
 
 interface Subject {
   agent: LapoAgent;
-  cfg: ResolvedConfig;
+  cfg: ResolvedConfig & { encoderGrad: EncoderGrad };
   dataset: TransitionDataset;
   checkpoint: string | null;
   step: number | null;
@@ -47,10 +47,19 @@ function sameSpec(a: ObsSpec, b: ObsSpec): boolean {
   return key(a) === key(b);
 }
 
+/** diagnose-gradients takes LAPO's groups apart; a run of another algorithm is refused with one line. */
+function refuseOtherAlgo(where: string, algo: string): LapoError {
+  return new LapoError(
+    'usage',
+    `${where}: algo: expected lapo (diagnose-gradients checks LAPO's critic, actorVae and actor groups), found ${algo}; a bc run has one group, whose action loss trains the encoder (see enc_grad_norm_actor in its metrics.csv)`,
+  );
+}
+
 async function fromCheckpoint(o: DiagnoseOptions, path: string): Promise<Subject> {
   const r = restoreAgent(path);
   try {
-    const mode = r.config.encoderGrad;
+    if (!(r.agent instanceof LapoAgent)) throw refuseOtherAlgo(r.dir, r.config.algo);
+    const mode = lapoEncoderGrad(r.config);
     if (o.encoderGrad !== undefined && o.encoderGrad !== mode) {
       throw new LapoError(
         'usage',
@@ -64,7 +73,7 @@ async function fromCheckpoint(o: DiagnoseOptions, path: string): Promise<Subject
       const show = (s: ObsSpec, a: number) => `images ${JSON.stringify(s.imageKeys)} ${JSON.stringify(s.imageSize)}, state ${JSON.stringify(s.stateKeys)}, ${a} action dims`;
       throw new LapoError('data', `${file}: observations: expected what ${r.dir} was trained on (${show(r.spec, r.actionDim)}), found ${show(dataset.spec, dataset.actionDim)}`);
     }
-    return { agent: r.agent, cfg: r.config, dataset, checkpoint: r.dir, step: r.step };
+    return { agent: r.agent, cfg: { ...r.config, encoderGrad: mode }, dataset, checkpoint: r.dir, step: r.step };
   } catch (e) {
     r.agent.dispose();
     throw e;
@@ -72,13 +81,14 @@ async function fromCheckpoint(o: DiagnoseOptions, path: string): Promise<Subject
 }
 
 async function fromConfig(cfg: LapoConfig): Promise<Subject> {
+  if (cfg.algo !== 'lapo') throw refuseOtherAlgo('--algo', cfg.algo);
   const dataset = await loadDataset(cfg.dataset, loadOptions(cfg));
   try {
     const resolved = resolveConfig(cfg, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
     const { spec, actionDim, stats } = dataset;
     // As the trainer's session builds it: same dims, same config, same seed, hence the same initial weights.
     const agent = LapoAgent.create({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, resolved, resolved.seed);
-    return { agent, cfg: resolved, dataset, checkpoint: null, step: null };
+    return { agent, cfg: { ...resolved, encoderGrad: lapoEncoderGrad(resolved) }, dataset, checkpoint: null, step: null };
   } catch (e) {
     dataset.close();
     throw e;

@@ -3,7 +3,7 @@
 // split; online numbers from `episodes` episodes of the task recorded in the dataset, always with the same seed,
 // so successive rows differ only by the weights. Without a recorded task the online columns are NaN and
 // `episodes` is 0; without validation episodes the offline columns are NaN.
-import type { LapoAgent } from '../algo/agent.js';
+import type { TrainableAgent } from '../algo/agent-types.js';
 import type { TransitionDataset } from '../data/types.js';
 import type { TaskSpec } from '../env/tasks.js';
 import type { TrainEvaluator } from '../run/trainer.js';
@@ -45,7 +45,7 @@ export function createTrainEvaluator(opts: PeriodicOptions = {}): TrainEvaluator
   let task: { file: string; spec: TaskSpec | null; imageSize: number; renderSize: number } | null = null;
   return {
     columns: EVAL_COLUMNS,
-    async evaluate(agent: LapoAgent, _step: number, ds: TransitionDataset, episodes: number) {
+    async evaluate(agent: TrainableAgent, _step: number, ds: TransitionDataset, episodes: number) {
       if (!task || task.file !== ds.file) {
         const found = await taskOfDataset(ds.file);
         const imageSize = found ? checkTaskCompatible(found.task, ds.spec, ds.actionDim, ds.file) : 0;
@@ -57,8 +57,8 @@ export function createTrainEvaluator(opts: PeriodicOptions = {}): TrainEvaluator
         const off = evaluateOffline(ds, agent, {
           split: 'valid',
           mcTail: opts.mcTail ?? 'exclude',
-          discount: agent.model.hp.discount,
-          doubleqMin: agent.model.hp.doubleqMin,
+          discount: agent.valueSpec.discount,
+          doubleqMin: agent.valueSpec.doubleqMin,
           stats: ds.stats,
           maxRows: OFFLINE_ROWS,
         });

@@ -80,7 +80,7 @@ export function summarizeArm(arm: string, runs: RunOutcome[], budget: number): A
   };
 }
 
-function fmt(s: Summary, digits: number): string {
+export function fmt(s: Summary, digits: number): string {
   if (s.n === 0 || !Number.isFinite(s.mean)) return 'n/a';
   const m = s.mean.toFixed(digits);
   if (s.lo === null || s.hi === null) return m;

@@ -2,13 +2,15 @@
 //   state-only data: identity on the normalised state (official LAPO, no parameters);
 //   images: conv 3×3 'valid' + ReLU per stride in convStrides (convChannels filters each) -> flatten,
 //           state -> Linear(stateHidden)+ReLU -> Linear(stateHidden)+ReLU (when there is a state vector),
-//           concat -> Linear(featureDim) + ReLU.
+//           concat -> Linear(featureDim) + ReLU, or with featureNorm 'layernorm' Linear(featureDim) + LayerNorm +
+//           tanh (DrQ-v2's trunk: features of bounded scale whatever the conv stack learns).
 // Images arrive as float [B,H,W,C] in [0,1] (the step converts the uint8 batch). The defaults are the bench's
 // shape: 32 channels, strides 2,2,1,1, so 64×64 views give 31→15→13→11, 11·11·32 = 3872 -> 256 features.
 import { tf } from '../backend/tf.js';
 import type { Rng } from '../util/rng.js';
 import { LapoError } from '../errors.js';
 import { Conv2d } from './conv2d.js';
+import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import { prefixed, type Module, type NamedVariable } from './module.js';
 
@@ -22,6 +24,10 @@ export interface EncoderShape {
   convStrides: readonly number[];
   stateHidden: number;
   featureDim: number;
+  /** Conv maps to a vector: 'flatten' (default) or 'spatial-softmax' (one expected (x, y) per channel). */
+  imagePool?: 'flatten' | 'spatial-softmax';
+  /** Output of the fc layer: 'none' (ReLU) or 'layernorm' (LayerNorm + tanh). Default 'none'. */
+  featureNorm?: 'none' | 'layernorm';
 }
 
 export interface Observation {
@@ -33,6 +39,7 @@ interface Parts {
   convs: Conv2d[];
   stateLayers: Linear[];
   fc: Linear | null;
+  norm: LayerNorm | null;
 }
 
 export class ObservationEncoder implements Module {
@@ -52,7 +59,7 @@ export class ObservationEncoder implements Module {
   static create(shape: EncoderShape, rng: Rng, trainable: boolean): ObservationEncoder {
     if (shape.imageSize === null) {
       if (shape.stateDim < 1) throw new LapoError('config', 'observation: expected image or state keys, found neither');
-      return new ObservationEncoder(shape, { convs: [], stateLayers: [], fc: null });
+      return new ObservationEncoder(shape, { convs: [], stateLayers: [], fc: null, norm: null });
     }
     const [h, w] = shape.imageSize;
     const convs: Conv2d[] = [];
@@ -72,7 +79,7 @@ export class ObservationEncoder implements Module {
       convs.push(c);
       inC = shape.convChannels;
     }
-    const flat = oh * ow * inC;
+    const flat = shape.imagePool === 'spatial-softmax' ? 2 * inC : oh * ow * inC;
     const stateLayers =
       shape.stateDim > 0
         ? [
@@ -82,7 +89,8 @@ export class ObservationEncoder implements Module {
         : [];
     const fcIn = flat + (stateLayers.length > 0 ? shape.stateHidden : 0);
     const fc = Linear.create(fcIn, shape.featureDim, rng, trainable);
-    return new ObservationEncoder(shape, { convs, stateLayers, fc });
+    const norm = shape.featureNorm === 'layernorm' ? LayerNorm.create(shape.featureDim, trainable) : null;
+    return new ObservationEncoder(shape, { convs, stateLayers, fc, norm });
   }
 
   clone(trainable: boolean): ObservationEncoder {
@@ -90,6 +98,7 @@ export class ObservationEncoder implements Module {
       convs: this.parts.convs.map((c) => c.clone(trainable)),
       stateLayers: this.parts.stateLayers.map((l) => l.clone(trainable)),
       fc: this.parts.fc ? this.parts.fc.clone(trainable) : null,
+      norm: this.parts.norm ? this.parts.norm.clone(trainable) : null,
     });
   }
 
@@ -102,13 +111,14 @@ export class ObservationEncoder implements Module {
     let x: tf.Tensor4D = obs.image;
     for (const c of this.parts.convs) x = c.apply(x, 'relu');
     const b = x.shape[0];
-    let feat: tf.Tensor2D = tf.reshape(x, [b, x.shape[1] * x.shape[2] * x.shape[3]]);
+    let feat: tf.Tensor2D = this.shape.imagePool === 'spatial-softmax' ? spatialSoftmax(x) : tf.reshape(x, [b, x.shape[1] * x.shape[2] * x.shape[3]]);
     if (this.parts.stateLayers.length > 0) {
       if (!obs.state) throw new Error('ObservationEncoder: encoder with a state branch got no state');
       let s: tf.Tensor2D = obs.state;
       for (const l of this.parts.stateLayers) s = l.apply(s, 'relu');
       feat = tf.concat([feat, s], 1);
     }
+    if (this.parts.norm) return tf.tanh(this.parts.norm.apply(this.parts.fc!.apply(feat, 'linear')));
     return this.parts.fc!.apply(feat, 'relu');
   }
 
@@ -118,6 +128,7 @@ export class ObservationEncoder implements Module {
       ...this.parts.convs.map((_, i) => `conv${i + 1}`),
       ...this.parts.stateLayers.map((_, i) => `state/l${i + 1}`),
       ...(this.parts.fc ? ['fc'] : []),
+      ...(this.parts.norm ? ['ln'] : []),
     ];
   }
 
@@ -126,6 +137,7 @@ export class ObservationEncoder implements Module {
       ...this.parts.convs.flatMap((c, i) => prefixed(`conv${i + 1}`, c.namedVariables())),
       ...this.parts.stateLayers.flatMap((l, i) => prefixed(`state/l${i + 1}`, l.namedVariables())),
       ...(this.parts.fc ? prefixed('fc', this.parts.fc.namedVariables()) : []),
+      ...(this.parts.norm ? prefixed('ln', this.parts.norm.namedVariables()) : []),
     ];
   }
 
@@ -133,5 +145,28 @@ export class ObservationEncoder implements Module {
     for (const c of this.parts.convs) c.dispose();
     for (const l of this.parts.stateLayers) l.dispose();
     this.parts.fc?.dispose();
+    this.parts.norm?.dispose();
   }
+}
+
+/**
+ * Spatial softmax (Levine et al. 2016; robomimic's SpatialSoftmax with temperature 1): per channel, a softmax over
+ * the H×W positions and the expected (x, y) under it, coordinates in [−1, 1]. [B,H,W,C] -> [B, 2C] as
+ * (x1, y1, x2, y2, ...): the features say where each channel fires, which is what a policy in a maze needs.
+ */
+export function spatialSoftmax(x: tf.Tensor4D): tf.Tensor2D {
+  const [b, h, w, c] = x.shape;
+  const grid = (n: number) => (n === 1 ? [0] : Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)));
+  const gx = grid(w);
+  const gy = grid(h);
+  const pos = new Float32Array(h * w * 2);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      pos[(i * w + j) * 2] = gx[j];
+      pos[(i * w + j) * 2 + 1] = gy[i];
+    }
+  }
+  const logits = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [b * c, h * w]);
+  const kp = tf.matMul(tf.softmax(logits), tf.tensor2d(pos, [h * w, 2]));
+  return tf.reshape(kp, [b, 2 * c]);
 }

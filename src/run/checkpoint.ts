@@ -15,11 +15,12 @@ import type { RngState } from '../util/rng.js';
 import type { NormStats, ObsSpec } from '../data/types.js';
 import { writeDirAtomic } from './atomic.js';
 import { readJson } from './run-folder.js';
-import { LapoAgent } from '../algo/agent.js';
+import { createAgent } from '../algo/algorithm.js';
+import type { TrainableAgent } from '../algo/agent-types.js';
 import { parseConfig, type ResolvedConfig } from '../algo/config.js';
 import { toHost, packBlob, unpackBlob, fromHost, type BlobManifest, type HostTensor } from './tensor-blob.js';
 
-/** What a checkpoint needs from an agent (LapoAgent implements it). */
+/** What a checkpoint needs from an agent (every TrainableAgent implements it). */
 export interface Checkpointable {
   namedVariables(): Map<string, tf.Variable>;
   optimizerState(): Map<string, tf.Tensor>;
@@ -226,7 +227,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 export interface RestoredAgent {
-  agent: LapoAgent;
+  agent: TrainableAgent;
   /** The run's resolved config at the checkpoint. */
   config: ResolvedConfig;
   stats: NormStats;
@@ -245,7 +246,7 @@ export function restoreAgent(path: string, opts: { optimizer?: boolean } = {}): 
   const ckpt = loadCheckpoint(path);
   const m = ckpt.manifest;
   const config = parseConfig(m.config, join(ckpt.dir, CHECKPOINT_FILE)) as ResolvedConfig;
-  const agent = LapoAgent.create({ spec: m.spec, actionDim: m.actionDim, minV: m.stats.minV, maxV: m.stats.maxV }, config, config.seed);
+  const agent = createAgent({ spec: m.spec, actionDim: m.actionDim, minV: m.stats.minV, maxV: m.stats.maxV }, config, config.seed);
   try {
     applyCheckpoint(agent, ckpt, opts);
   } catch (e) {

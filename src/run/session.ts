@@ -5,7 +5,8 @@
 import { dirname } from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
-import { LapoAgent } from '../algo/agent.js';
+import { createAgent } from '../algo/algorithm.js';
+import type { TrainableAgent } from '../algo/agent-types.js';
 import { loadDataset, type LoadOptions } from '../data/load.js';
 import { H5Reader } from '../data/h5.js';
 import { checkScratchDir } from '../data/shadow-store.js';
@@ -15,7 +16,7 @@ import { LapoError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { writeJsonAtomic, removeStaleTemps } from './atomic.js';
 import { applyCheckpoint, listCheckpoints, loadCheckpoint, resolveCheckpointDir, type LoadedCheckpoint } from './checkpoint.js';
-import { EVAL_CSV_BASE_COLUMNS, GRADS_CSV_COLUMNS, METRICS_CSV_COLUMNS } from './columns.js';
+import { EVAL_CSV_BASE_COLUMNS, GRADS_CSV_COLUMNS, metricsCsvColumns } from './columns.js';
 import { CsvLog } from './metrics-csv.js';
 import {
   createRunFolder, datasetIdentity, datasetStem, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
@@ -46,7 +47,7 @@ export interface Session {
   cfg: ResolvedConfig;
   meta: RunMeta;
   dataset: TransitionDataset;
-  agent: LapoAgent;
+  agent: TrainableAgent;
   samplerRng: Rng;
   augmentRng: Rng;
   /** Step of the checkpoint resumed from (0 for a new run). */
@@ -91,16 +92,16 @@ export function loadOptions(cfg: LapoConfig): LoadOptions {
   return o;
 }
 
-function agentFor(dataset: TransitionDataset, cfg: ResolvedConfig): LapoAgent {
+function agentFor(dataset: TransitionDataset, cfg: ResolvedConfig): TrainableAgent {
   const { spec, actionDim, stats } = dataset;
-  return LapoAgent.create({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, cfg, cfg.seed);
+  return createAgent({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, cfg, cfg.seed);
 }
 
 async function openLogs(runDir: string, opts: SessionOptions, cfg: ResolvedConfig, after: number | null) {
   const p = runPaths(runDir);
   // On resume keep the rows a straight run would have at this point: logged steps up to the checkpoint.
   const keep = (every: number) => (after === null ? undefined : (s: number) => s <= after && every > 0 && s % every === 0);
-  const metrics = await CsvLog.open(p.metrics, METRICS_CSV_COLUMNS, { keepRow: keep(cfg.logEvery) });
+  const metrics = await CsvLog.open(p.metrics, metricsCsvColumns(cfg.algo), { keepRow: keep(cfg.logEvery) });
   const evalLog =
     opts.evalColumns && cfg.evalEvery > 0
       ? await CsvLog.open(p.eval, [...EVAL_CSV_BASE_COLUMNS, ...opts.evalColumns], { keepRow: keep(cfg.evalEvery) })

@@ -10,9 +10,8 @@
 //   checkpoint of the diverged weights is written; saveCheckpoint also refuses non-finite weights.
 import { tf } from '../backend/tf.js';
 import type { LapoConfig } from '../algo/config.js';
-import type { LapoAgent } from '../algo/agent.js';
-import type { StepMetrics } from '../algo/metrics.js';
-import type { GroupName } from '../algo/groups.js';
+import type { TrainableAgent } from '../algo/agent-types.js';
+import { ALGORITHMS } from '../algo/algorithm.js';
 import { randomShift } from '../data/augment.js';
 import { LoadedDataset } from '../data/dataset.js';
 import { describeLazyStorage } from '../data/lazy-report.js';
@@ -30,14 +29,11 @@ import { runPaths, writeMeta, type RunStatus } from './run-folder.js';
 import { newSession, resumeSession, type Session } from './session.js';
 import { join } from 'node:path';
 
-/** Group names as the CSV files spell them (config actorVae, CSV actor_vae). */
-const CSV_GROUP: Record<GroupName, string> = { critic: 'critic', actorVae: 'actor_vae', actor: 'actor' };
-
 /** Evaluation during training (e.g. online episodes in the built-in task); its row goes to eval.csv. */
 export interface TrainEvaluator {
   /** Columns after step, episodes, return_mean, return_std, seed. */
   columns: readonly string[];
-  evaluate(agent: LapoAgent, step: number, dataset: TransitionDataset, episodes: number): Promise<Record<string, number>>;
+  evaluate(agent: TrainableAgent, step: number, dataset: TransitionDataset, episodes: number): Promise<Record<string, number>>;
 }
 
 export interface TrainOptions {
@@ -182,15 +178,15 @@ class TrainLoop {
     const next = this.step + 1;
     const last = next === cfg.steps;
     const logNow = next % cfg.logEvery === 0 || last;
-    const { metrics: m, gradNorms } = s.agent.stepDetailed(batch, { measure: logNow, gradNorms: logNow && s.gradsLog !== null });
+    const { metrics: m, gradNorms } = s.agent.train(batch, { measure: logNow, gradNorms: logNow && s.gradsLog !== null });
     this.step = next;
     const dt = (performance.now() - t0) / 1000;
     this.busy += dt;
     this.busySteps += 1;
     this.ema = Number.isNaN(this.ema) ? 1 / dt : 0.95 * this.ema + 0.05 * (1 / dt);
-    const bad = firstNonFinite(m);
+    const bad = firstNonFinite(m, ALGORITHMS[cfg.algo]);
     if (logNow || bad) this.log(m);
-    if (gradNorms) s.gradsLog!.append(gradNorms.map((g) => ({ step: next, group: CSV_GROUP[g.group], param: g.param, norm: g.norm })));
+    if (gradNorms) s.gradsLog!.append(gradNorms.map((g) => ({ step: next, group: g.group, param: g.param, norm: g.norm })));
     if (bad) {
       const keep = this.lastSaved > 0 ? `kept the last good checkpoint ${this.ckptDir(this.lastSaved)}` : 'no checkpoint was written yet';
       throw new LapoError(
@@ -220,7 +216,7 @@ class TrainLoop {
     };
   }
 
-  private log(m: StepMetrics): void {
+  private log(m: Readonly<Record<string, number>>): void {
     const ups = this.busySteps / this.busy;
     const row: Record<string, number> = { step: this.step, wall_s: this.wall(), updates_per_s: ups, ...m };
     this.s.metrics.append(row);

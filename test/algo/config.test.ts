@@ -17,7 +17,10 @@ test('defaults are the official LAPO command-line defaults', () => {
   assert.equal(configDefaults.doubleqMin, 1);
   assert.deepEqual(configDefaults.hidden, [256, 256, 256]);
   assert.equal(configDefaults.steps, 1_000_000);
-  assert.equal(configDefaults.encoderGrad, 'critic');
+  assert.equal(configDefaults.algo, 'lapo');
+  assert.equal(configDefaults.encoderGrad, null);
+  assert.equal(resolveConfig(parseConfig({ dataset: 'd.h5' }, 'x'), { hasImages: true, actionDim: 2 }).encoderGrad, 'critic');
+  assert.equal(resolveConfig(parseConfig({ dataset: 'd.h5', algo: 'bc' }, 'x'), { hasImages: true, actionDim: 2 }).encoderGrad, 'actor');
   assert.equal(configDefaults.policyFeatures, 'online');
   const cfg = parseConfig({ dataset: 'd.h5' }, 'cfg.json');
   const state = resolveConfig(cfg, { hasImages: false, actionDim: 3 });
@@ -69,7 +72,15 @@ test('a bad value is refused with one line naming the key, expected and found', 
   assert.equal(message({ dataset: 'd.h5', discount: 1 }), 'runs/x/config.json: discount: expected a number in [0, 1), found 1');
   assert.equal(
     message({ dataset: 'd.h5', encoderGrad: 'actor' }),
-    'runs/x/config.json: encoderGrad: expected one of critic|vae|both|frozen, found "actor"',
+    'runs/x/config.json: encoderGrad: expected one of critic|vae|both|frozen with algo lapo, found "actor"',
+  );
+  assert.equal(
+    message({ dataset: 'd.h5', algo: 'bc', encoderGrad: 'both' }),
+    'runs/x/config.json: encoderGrad: expected one of actor|frozen with algo bc, found "both"',
+  );
+  assert.equal(
+    message({ dataset: 'd.h5', encoderGrad: 'policy' }),
+    'runs/x/config.json: encoderGrad: expected one of critic|vae|both|frozen (lapo), actor|frozen (bc), or null, found "policy"',
   );
   assert.equal(
     message({ dataset: 'd.h5', hidden: [256, 0] }),

@@ -1,0 +1,215 @@
+// The benchmark suite's report: per cell, the data's own normalised score and, per arm, the mean and 95% Student-t
+// interval across seeds (completed runs only) of
+//   final score      mean normalised score of the last `finalEvals` evaluations (same episodes every time)
+//   success          the same for the success rate
+//   best             the best single evaluation of the run, and `end − best` (the last evaluation minus it: how
+//                    much a run lost by the end of the budget; 0 = it ended at its best)
+//   steps to data    the first evaluated step whose score reaches the data's own score (runs that never do count
+//                    as the budget; "reached" counts those that did)
+//   Q MSE / Var(G)   validation Q against Monte-Carlo returns (LAPO arms; BC has no critic)
+//   action MSE       the policy's validation action error, original units
+// written as results.md / results.json in the suite folder, with one plot of the curves per cell.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { H5Reader } from '../data/h5.js';
+import { plotRuns } from '../plot/plot.js';
+import { readTable } from '../plot/run-data.js';
+import { summarize, type Summary } from '../plot/stats.js';
+import { writeFileAtomic } from '../run/atomic.js';
+import { readMeta } from '../run/run-folder.js';
+import type { SuiteArm, SuiteCell } from './suite-def.js';
+import { fmt } from './summary.js';
+
+export interface SuiteRunOutcome {
+  cell: string;
+  arm: string;
+  seed: number;
+  runDir: string;
+  completed: boolean;
+  lastStep: number;
+  finalScore: number;
+  finalSuccess: number;
+  bestScore: number;
+  endMinusBest: number;
+  stepsToData: number | null;
+  finalQMseRel: number;
+  finalActionMse: number;
+  /** (step, score) of every evaluation: the curve. */
+  curve: [number, number][];
+}
+
+export interface SuiteArmSummary {
+  arm: string;
+  seeds: number;
+  running: number;
+  reachedData: number;
+  finalScore: Summary;
+  finalSuccess: Summary;
+  bestScore: Summary;
+  endMinusBest: Summary;
+  /** The largest loss from best to end over the seeds (the stability target is per seed). */
+  worstDrop: number;
+  stepsToData: Summary;
+  finalQMseRel: Summary;
+  finalActionMse: Summary;
+}
+
+export interface SuiteCellSummary {
+  cell: SuiteCell;
+  dataScore: number;
+  dataSuccess: number;
+  arms: SuiteArmSummary[];
+}
+
+export interface ReportOptions {
+  dir: string;
+  suite: string;
+  cells: readonly SuiteCell[];
+  arms: readonly SuiteArm[];
+  seeds: number;
+  steps: number;
+  finalEvals: number;
+  /** Write the per-cell plots (default true). */
+  plots?: boolean;
+}
+
+export const cellDir = (dir: string, c: SuiteCell) => join(dir, c.name);
+export const runName = (arm: string, seed: number) => `${arm}-s${seed}`;
+
+const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+
+async function dataScore(file: string): Promise<{ score: number; success: number }> {
+  if (!existsSync(file)) return { score: NaN, success: NaN };
+  const r = await H5Reader.open(file);
+  try {
+    return { score: Number(r.attr('/', 'data_normalized_score')), success: Number(r.attr('/', 'data_success_rate')) };
+  } finally {
+    r.close();
+  }
+}
+
+export function readSuiteRun(runDir: string, cell: string, arm: string, seed: number, budget: number, finalEvals: number, data: number): SuiteRunOutcome | null {
+  const file = join(runDir, 'eval.csv');
+  if (!existsSync(file)) return null;
+  const t = readTable(file);
+  const col = (name: string) => (t.columns.includes(name) ? t.rows.map((r) => r[name]) : t.rows.map(() => NaN));
+  const steps = col('step');
+  if (steps.length === 0) return null;
+  const score = col('score');
+  const tail = (v: number[]) => mean(v.slice(-finalEvals).filter(Number.isFinite));
+  const hit = score.findIndex((x) => Number.isFinite(x) && x >= data);
+  let status: string | undefined;
+  try {
+    status = readMeta(runDir).status;
+  } catch {
+    status = undefined;
+  }
+  const lastStep = steps[steps.length - 1];
+  const best = Math.max(...score.filter(Number.isFinite));
+  return {
+    cell,
+    arm,
+    seed,
+    runDir,
+    completed: status === 'completed' && lastStep >= budget,
+    lastStep,
+    finalScore: tail(score),
+    finalSuccess: tail(col('success_rate')),
+    bestScore: best,
+    endMinusBest: score[score.length - 1] - best,
+    stepsToData: hit < 0 ? null : steps[hit],
+    finalQMseRel: tail(col('q_mse_rel')),
+    finalActionMse: tail(col('action_mse')),
+    curve: steps.map((s, i) => [s, score[i]]),
+  };
+}
+
+function summarizeArm(arm: string, runs: SuiteRunOutcome[], running: number, budget: number): SuiteArmSummary {
+  const s = (f: (r: SuiteRunOutcome) => number) => summarize(runs.map(f).filter(Number.isFinite), 'ci95');
+  return {
+    arm,
+    seeds: runs.length,
+    running,
+    reachedData: runs.filter((r) => r.stepsToData !== null).length,
+    finalScore: s((r) => r.finalScore),
+    finalSuccess: s((r) => r.finalSuccess),
+    bestScore: s((r) => r.bestScore),
+    endMinusBest: s((r) => r.endMinusBest),
+    worstDrop: runs.length ? Math.min(...runs.map((r) => r.endMinusBest)) : NaN,
+    stepsToData: s((r) => r.stepsToData ?? budget),
+    finalQMseRel: s((r) => r.finalQMseRel),
+    finalActionMse: s((r) => r.finalActionMse),
+  };
+}
+
+export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 'steps' | 'finalEvals' | 'suite'>): string {
+  const out: string[] = [`# Benchmark suite \`${o.suite}\`: ${o.steps} steps per run`, ''];
+  for (const c of cells) {
+    out.push(
+      `## ${c.cell.name}: ${c.cell.task}, behaviour \`${c.cell.policy}\`, ${c.cell.episodes} episodes at ${c.cell.imageSize} px`,
+      '',
+      `The data's own normalised score: **${c.dataScore.toFixed(1)}** (success ${(100 * c.dataSuccess).toFixed(1)}%).`,
+      '',
+      '| arm | seeds | final score | success | best eval | end − best (worst seed) | steps to data score (reached) | final Q MSE / Var(G) | action MSE |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const a of c.arms) {
+      const seeds = a.running > 0 ? `${a.seeds} (+${a.running} running)` : `${a.seeds}`;
+      out.push(
+        `| ${a.arm} | ${seeds} | ${fmt(a.finalScore, 1)} | ${fmt(a.finalSuccess, 2)} | ${fmt(a.bestScore, 1)} | ` +
+          `${fmt(a.endMinusBest, 1)} (${Number.isFinite(a.worstDrop) ? a.worstDrop.toFixed(1) : 'n/a'}) | ` +
+          `${fmt(a.stepsToData, 0)} (${a.reachedData}/${a.seeds}) | ${fmt(a.finalQMseRel, 3)} | ${fmt(a.finalActionMse, 4)} |`,
+      );
+    }
+    out.push('');
+  }
+  out.push(
+    `Mean [95% Student-t interval] across seeds, completed runs only. "final" = mean of the last ${o.finalEvals} evaluations; ` +
+      `runs that never reach the data's score count as ${o.steps} steps. n/a: not measured (BC has no critic).`,
+    '',
+  );
+  return out.join('\n');
+}
+
+/** Reads every run of the suite folder; rewrites results.md, results.json and the per-cell plots. */
+export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellSummary[]; table: string }> {
+  const cells: SuiteCellSummary[] = [];
+  const outcomes: SuiteRunOutcome[] = [];
+  for (const c of o.cells) {
+    const data = await dataScore(join(cellDir(o.dir, c), 'data.h5'));
+    const arms: SuiteArmSummary[] = [];
+    const plotted: string[] = [];
+    let withCritic = false;
+    for (const arm of o.arms) {
+      const runs: SuiteRunOutcome[] = [];
+      let running = 0;
+      for (let seed = 0; seed < o.seeds; seed++) {
+        const runDir = join(cellDir(o.dir, c), 'runs', runName(arm.name, seed));
+        const r = readSuiteRun(runDir, c.name, arm.name, seed, o.steps, o.finalEvals, data.score);
+        if (!r) continue;
+        outcomes.push(r);
+        plotted.push(runDir);
+        if (r.curve.length > 0 && arm.overrides.algo !== 'bc') withCritic = true;
+        if (r.completed) runs.push(r);
+        else running++;
+      }
+      if (runs.length + running > 0) arms.push(summarizeArm(arm.name, runs, running, o.steps));
+    }
+    cells.push({ cell: c, dataScore: data.score, dataSuccess: data.success, arms });
+    if ((o.plots ?? true) && plotted.length > 0) {
+      await plotRuns({
+        runs: plotted,
+        // BC has no critic: its Q column is NaN, and a panel needs one finite value.
+        metrics: ['eval:score', ...(withCritic ? ['eval:q_mse_rel'] : []), 'eval:action_mse'],
+        groupBy: ['algo', 'encoderGrad', 'featureNorm'],
+        band: 'ci95',
+        out: join(cellDir(o.dir, c), 'curves.png'),
+        title: `${c.name}: data score ${data.score.toFixed(1)}`,
+      });
+    }
+  }
+  const table = suiteMarkdown(cells, o);
+  await writeFileAtomic(join(o.dir, 'results.md'), table);
+  await writeFileAtomic(join(o.dir, 'results.json'), `${JSON.stringify({ suite: o.suite, budget: o.steps, finalEvals: o.finalEvals, cells, outcomes }, null, 2)}\n`);
+  return { cells, table };
+}
