@@ -38,7 +38,7 @@ async function suiteAction(o: ExperimentFlags, cmd: Command, mode: 'run' | 'repo
     cells: pick(def.cells, o.cells, '--cells'),
     arms: pick(def.arms, o.arms, '--arms'),
     seeds: suiteValue(cmd, 'seeds', o.seeds, def.seeds),
-    steps: suiteValue(cmd, 'steps', o.steps, def.steps),
+    steps: cmd.getOptionValueSource('steps') === 'default' ? null : o.steps,
     finalEvals: o.finalEvals,
   };
   if (mode === 'report') {

@@ -11,6 +11,8 @@ export interface SuiteCell {
   policy: string;
   episodes: number;
   imageSize: number;
+  /** Training steps of every run of the cell (the budget), unless --steps says otherwise. */
+  steps: number;
 }
 
 export interface SuiteArm {
@@ -25,7 +27,6 @@ export interface SuiteDef {
   /** In priority order: the runner starts seed k of every arm before seed k+1 of any. */
   arms: readonly SuiteArm[];
   seeds: number;
-  steps: number;
   evalEvery: number;
   evalEpisodes: number;
   /** Seed of every cell's dataset (fixed, so every arm and seed trains on the same file). */
@@ -35,38 +36,49 @@ export interface SuiteDef {
 /** Clearly suboptimal data: one noisy expert episode for two random ones (the data scores about 30). */
 export const SUBOPTIMAL_MIX = 'noisy-expert:1,random:2';
 
-const cell = (layout: string, tag: string, policy: string): SuiteCell => ({
+const cell = (layout: string, tag: string, policy: string, steps: number): SuiteCell => ({
   name: `${layout}-${tag}`,
   task: `maze2d-${layout}-dense-v0`,
   policy,
   episodes: 400,
   imageSize: 32,
+  steps,
 });
 
+// Every arm names its augmentation: on this task the state vector holds the mass' absolute position and the image
+// the goal's, so a random shift of the image moves the goal relative to the state (the `-shift` arms measure it).
+const arm = (name: string, what: string, overrides: Partial<LapoConfig>): SuiteArm => ({ name, what, overrides: { augment: 'none', ...overrides } });
+
 export const SUITE_ARMS: readonly SuiteArm[] = [
-  { name: 'bc', overrides: { algo: 'bc' }, what: 'behaviour cloning: encoder + MLP policy on action MSE' },
-  { name: 'lapo-critic', overrides: { algo: 'lapo', encoderGrad: 'critic' }, what: 'LAPO, encoder trained by the value loss' },
-  { name: 'lapo-both', overrides: { algo: 'lapo', encoderGrad: 'both' }, what: 'LAPO, encoder trained by the value and VAE losses' },
-  { name: 'lapo-vae', overrides: { algo: 'lapo', encoderGrad: 'vae' }, what: 'LAPO, encoder trained by the VAE loss only' },
-  {
-    name: 'lapo-both-ln',
-    overrides: { algo: 'lapo', encoderGrad: 'both', featureNorm: 'layernorm' },
-    what: 'lapo-both with LayerNorm + tanh features',
-  },
-  {
-    name: 'lapo-critic-ln',
-    overrides: { algo: 'lapo', encoderGrad: 'critic', featureNorm: 'layernorm' },
-    what: 'lapo-critic with LayerNorm + tanh features',
-  },
+  arm('bc', 'behaviour cloning: encoder + MLP policy on action MSE', { algo: 'bc' }),
+  arm('lapo-critic', 'LAPO, encoder trained by the value loss', { algo: 'lapo', encoderGrad: 'critic' }),
+  arm('lapo-both', 'LAPO, encoder trained by the value and VAE losses', { algo: 'lapo', encoderGrad: 'both' }),
+  arm('lapo-vae', 'LAPO, encoder trained by the VAE loss only (the historical defect)', { algo: 'lapo', encoderGrad: 'vae' }),
+  arm('lapo-critic-shift', 'lapo-critic with random-shift augmentation (±4 px)', { algo: 'lapo', encoderGrad: 'critic', augment: 'shift', augmentPad: 4 }),
+  arm('bc-shift', 'bc with random-shift augmentation (±4 px)', { algo: 'bc', augment: 'shift', augmentPad: 4 }),
+  arm('lapo-both-ml1', 'lapo-both with the latent policy bounded to ±1 (maxLatentAction 1)', { algo: 'lapo', encoderGrad: 'both', maxLatentAction: 1 }),
+  arm('lapo-both-ln', 'lapo-both with LayerNorm + tanh features', { algo: 'lapo', encoderGrad: 'both', featureNorm: 'layernorm' }),
+  arm('lapo-both-ssm', 'lapo-both with spatial-softmax pooling over 9x9 maps (conv strides 2,1,1,1)', {
+    algo: 'lapo',
+    encoderGrad: 'both',
+    imagePool: 'spatial-softmax',
+    convStrides: [2, 1, 1, 1],
+  }),
+  arm('bc-ssm', 'bc with spatial-softmax pooling over 9x9 maps (conv strides 2,1,1,1)', { algo: 'bc', imagePool: 'spatial-softmax', convStrides: [2, 1, 1, 1] }),
 ];
 
 export const SUITES: Readonly<Record<string, SuiteDef>> = {
   pixels: {
     name: 'pixels',
-    cells: [cell('umaze', 'mixed', 'mixed'), cell('umaze', 'suboptimal', SUBOPTIMAL_MIX), cell('medium', 'mixed', 'mixed'), cell('medium', 'suboptimal', SUBOPTIMAL_MIX)],
+    // medium's values take about twice umaze's steps to form (its episodes are about twice as long)
+    cells: [
+      cell('umaze', 'mixed', 'mixed', 10000),
+      cell('umaze', 'suboptimal', SUBOPTIMAL_MIX, 10000),
+      cell('medium', 'mixed', 'mixed', 20000),
+      cell('medium', 'suboptimal', SUBOPTIMAL_MIX, 20000),
+    ],
     arms: SUITE_ARMS,
     seeds: 5,
-    steps: 10000,
     evalEvery: 1000,
     evalEpisodes: 20,
     dataSeed: 12345,

@@ -67,7 +67,8 @@ export interface ReportOptions {
   cells: readonly SuiteCell[];
   arms: readonly SuiteArm[];
   seeds: number;
-  steps: number;
+  /** Budget of every run; null: each cell's own. */
+  steps: number | null;
   finalEvals: number;
   /** Write the per-cell plots (default true). */
   plots?: boolean;
@@ -75,6 +76,7 @@ export interface ReportOptions {
 
 export const cellDir = (dir: string, c: SuiteCell) => join(dir, c.name);
 export const runName = (arm: string, seed: number) => `${arm}-s${seed}`;
+export const budgetOf = (c: SuiteCell, steps: number | null) => steps ?? c.steps;
 
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
 
@@ -143,10 +145,10 @@ function summarizeArm(arm: string, runs: SuiteRunOutcome[], running: number, bud
 }
 
 export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 'steps' | 'finalEvals' | 'suite'>): string {
-  const out: string[] = [`# Benchmark suite \`${o.suite}\`: ${o.steps} steps per run`, ''];
+  const out: string[] = [`# Benchmark suite \`${o.suite}\``, ''];
   for (const c of cells) {
     out.push(
-      `## ${c.cell.name}: ${c.cell.task}, behaviour \`${c.cell.policy}\`, ${c.cell.episodes} episodes at ${c.cell.imageSize} px`,
+      `## ${c.cell.name}: ${c.cell.task}, behaviour \`${c.cell.policy}\`, ${c.cell.episodes} episodes at ${c.cell.imageSize} px, ${budgetOf(c.cell, o.steps)} steps per run`,
       '',
       `The data's own normalised score: **${c.dataScore.toFixed(1)}** (success ${(100 * c.dataSuccess).toFixed(1)}%).`,
       '',
@@ -165,7 +167,7 @@ export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 
   }
   out.push(
     `Mean [95% Student-t interval] across seeds, completed runs only. "final" = mean of the last ${o.finalEvals} evaluations; ` +
-      `runs that never reach the data's score count as ${o.steps} steps. n/a: not measured (BC has no critic).`,
+      `runs that never reach the data's score count as the budget. n/a: not measured (BC has no critic).`,
     '',
   );
   return out.join('\n');
@@ -185,7 +187,7 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
       let running = 0;
       for (let seed = 0; seed < o.seeds; seed++) {
         const runDir = join(cellDir(o.dir, c), 'runs', runName(arm.name, seed));
-        const r = readSuiteRun(runDir, c.name, arm.name, seed, o.steps, o.finalEvals, data.score);
+        const r = readSuiteRun(runDir, c.name, arm.name, seed, budgetOf(c, o.steps), o.finalEvals, data.score);
         if (!r) continue;
         outcomes.push(r);
         plotted.push(runDir);
@@ -193,7 +195,7 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
         if (r.completed) runs.push(r);
         else running++;
       }
-      if (runs.length + running > 0) arms.push(summarizeArm(arm.name, runs, running, o.steps));
+      if (runs.length + running > 0) arms.push(summarizeArm(arm.name, runs, running, budgetOf(c, o.steps)));
     }
     cells.push({ cell: c, dataScore: data.score, dataSuccess: data.success, arms });
     if ((o.plots ?? true) && plotted.length > 0) {
@@ -201,7 +203,7 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
         runs: plotted,
         // BC has no critic: its Q column is NaN, and a panel needs one finite value.
         metrics: ['eval:score', ...(withCritic ? ['eval:q_mse_rel'] : []), 'eval:action_mse'],
-        groupBy: ['algo', 'encoderGrad', 'featureNorm'],
+        groupBy: ['algo', 'encoderGrad', 'augment', 'maxLatentAction', 'featureNorm', 'imagePool'],
         band: 'ci95',
         out: join(cellDir(o.dir, c), 'curves.png'),
         title: `${c.name}: data score ${data.score.toFixed(1)}`,
@@ -210,6 +212,6 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
   }
   const table = suiteMarkdown(cells, o);
   await writeFileAtomic(join(o.dir, 'results.md'), table);
-  await writeFileAtomic(join(o.dir, 'results.json'), `${JSON.stringify({ suite: o.suite, budget: o.steps, finalEvals: o.finalEvals, cells, outcomes }, null, 2)}\n`);
+  await writeFileAtomic(join(o.dir, 'results.json'), `${JSON.stringify({ suite: o.suite, budget: o.steps ?? 'per cell', finalEvals: o.finalEvals, cells, outcomes }, null, 2)}\n`);
   return { cells, table };
 }

@@ -14,7 +14,7 @@ import { LapoError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { readMeta } from '../run/run-folder.js';
 import type { SuiteArm, SuiteCell } from './suite-def.js';
-import { cellDir, reportSuite, runName } from './suite-report.js';
+import { budgetOf, cellDir, reportSuite, runName } from './suite-report.js';
 
 export interface SuiteRunOptions {
   dir: string;
@@ -22,7 +22,8 @@ export interface SuiteRunOptions {
   cells: SuiteCell[];
   arms: SuiteArm[];
   seeds: number;
-  steps: number;
+  /** Budget of every run; null: each cell's own. */
+  steps: number | null;
   evalEvery: number;
   evalEpisodes: number;
   finalEvals: number;
@@ -81,7 +82,8 @@ async function ensureData(o: SuiteRunOptions, c: SuiteCell): Promise<string> {
 /** The `lapo train` arguments of one job (a fresh run from a config file, or a resume). */
 async function trainArgs(o: SuiteRunOptions, job: Job, dataset: string, state: 'missing' | 'resumable' | 'empty'): Promise<string[]> {
   const globals = ['--backend', o.backend, '--threads', String(o.threads)];
-  if (state === 'resumable') return [...globals, 'train', '--resume', job.runDir, '--steps', String(o.steps), '--quiet'];
+  const steps = budgetOf(job.cell, o.steps);
+  if (state === 'resumable') return [...globals, 'train', '--resume', job.runDir, '--steps', String(steps), '--quiet'];
   if (state === 'empty') renameSync(job.runDir, `${job.runDir}.abandoned-${Date.now()}`);
   const cfg: Partial<LapoConfig> = {
     ...o.base,
@@ -89,7 +91,7 @@ async function trainArgs(o: SuiteRunOptions, job: Job, dataset: string, state: '
     dataset,
     runName: runName(job.arm.name, job.seed),
     seed: job.seed,
-    steps: o.steps,
+    steps,
     evalEvery: o.evalEvery,
     evalEpisodes: o.evalEpisodes,
     logEvery: Math.max(1, Math.min(o.evalEvery, 500)),
