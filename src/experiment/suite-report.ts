@@ -36,6 +36,8 @@ export interface SuiteRunOutcome {
   finalActionMse: number;
   /** (step, score) of every evaluation: the curve. */
   curve: [number, number][];
+  /** Whether any evaluation has a finite Q MSE (none for BC, nor where no validation return is complete). */
+  hasQ: boolean;
 }
 
 export interface SuiteArmSummary {
@@ -72,6 +74,8 @@ export interface ReportOptions {
   finalEvals: number;
   /** Write the per-cell plots (default true). */
   plots?: boolean;
+  /** Where a plot that cannot be drawn is reported (it never stops the report). */
+  log?: (line: string) => void;
 }
 
 export const cellDir = (dir: string, c: SuiteCell) => join(dir, c.name);
@@ -123,6 +127,7 @@ export function readSuiteRun(runDir: string, cell: string, arm: string, seed: nu
     finalQMseRel: tail(col('q_mse_rel')),
     finalActionMse: tail(col('action_mse')),
     curve: steps.map((s, i) => [s, score[i]]),
+    hasQ: col('q_mse_rel').some(Number.isFinite),
   };
 }
 
@@ -191,7 +196,7 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
         if (!r) continue;
         outcomes.push(r);
         plotted.push(runDir);
-        if (r.curve.length > 0 && arm.overrides.algo !== 'bc') withCritic = true;
+        if (r.hasQ) withCritic = true;
         if (r.completed) runs.push(r);
         else running++;
       }
@@ -199,15 +204,16 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
     }
     cells.push({ cell: c, dataScore: data.score, dataSuccess: data.success, arms });
     if ((o.plots ?? true) && plotted.length > 0) {
+      const out = join(cellDir(o.dir, c), 'curves.png');
       await plotRuns({
         runs: plotted,
         // BC has no critic: its Q column is NaN, and a panel needs one finite value.
         metrics: ['eval:score', ...(withCritic ? ['eval:q_mse_rel'] : []), 'eval:action_mse'],
         groupBy: ['algo', 'encoderGrad', 'augment', 'maxLatentAction', 'featureNorm', 'imagePool'],
         band: 'ci95',
-        out: join(cellDir(o.dir, c), 'curves.png'),
+        out,
         title: `${c.name}: data score ${data.score.toFixed(1)}`,
-      });
+      }).catch((e: Error) => o.log?.(`suite: ${out} not drawn: ${e.message}`));
     }
   }
   const table = suiteMarkdown(cells, o);
