@@ -40,6 +40,7 @@ async function suiteAction(o: ExperimentFlags, cmd: Command, mode: 'run' | 'repo
     seeds: suiteValue(cmd, 'seeds', o.seeds, def.seeds),
     steps: cmd.getOptionValueSource('steps') === 'default' ? null : o.steps,
     finalEvals: o.finalEvals,
+    targets: { defaultArm: def.defaultArm, baselineArm: def.baselineArm, list: def.targets },
   };
   if (mode === 'report') {
     process.stdout.write((await reportSuite(common)).table);

@@ -21,6 +21,15 @@ export interface SuiteArm {
   what: string;
 }
 
+/** What the suite holds its default arm to (printed by the report; never asserted by a test). */
+export type SuiteTarget =
+  | { kind: 'min-score'; cell: string; value: number }
+  | { kind: 'data-score'; cell: string }
+  | { kind: 'above-bc'; cell: string }
+  | { kind: 'not-below-bc' }
+  | { kind: 'steps-to-data'; cell: string; steps: number }
+  | { kind: 'stable'; points: number };
+
 export interface SuiteDef {
   name: string;
   cells: readonly SuiteCell[];
@@ -31,6 +40,10 @@ export interface SuiteDef {
   evalEpisodes: number;
   /** Seed of every cell's dataset (fixed, so every arm and seed trains on the same file). */
   dataSeed: number;
+  /** The arm whose configuration is lapo's default (a test keeps them equal), and the baseline arm. */
+  defaultArm: string;
+  baselineArm: string;
+  targets: readonly SuiteTarget[];
 }
 
 /** Clearly suboptimal data: one noisy expert episode for two random ones (the data scores about 30). */
@@ -82,6 +95,17 @@ export const SUITES: Readonly<Record<string, SuiteDef>> = {
     evalEvery: 1000,
     evalEpisodes: 20,
     dataSeed: 12345,
+    defaultArm: 'lapo-critic',
+    baselineArm: 'bc',
+    targets: [
+      { kind: 'min-score', cell: 'umaze-mixed', value: 96 },
+      { kind: 'data-score', cell: 'medium-mixed' },
+      { kind: 'above-bc', cell: 'umaze-suboptimal' },
+      { kind: 'above-bc', cell: 'medium-suboptimal' },
+      { kind: 'not-below-bc' },
+      { kind: 'steps-to-data', cell: 'umaze-mixed', steps: 5000 },
+      { kind: 'stable', points: 2 },
+    ],
   },
 };
 

@@ -17,7 +17,7 @@ import { readTable } from '../plot/run-data.js';
 import { summarize, type Summary } from '../plot/stats.js';
 import { writeFileAtomic } from '../run/atomic.js';
 import { readMeta } from '../run/run-folder.js';
-import type { SuiteArm, SuiteCell } from './suite-def.js';
+import type { SuiteArm, SuiteCell, SuiteTarget } from './suite-def.js';
 import { fmt } from './summary.js';
 
 export interface SuiteRunOutcome {
@@ -51,6 +51,8 @@ export interface SuiteArmSummary {
   endMinusBest: Summary;
   /** The largest loss from best to end over the seeds (the stability target is per seed). */
   worstDrop: number;
+  /** The slowest seed's steps to the data's score (the budget when a seed never got there). */
+  worstStepsToData: number;
   stepsToData: Summary;
   finalQMseRel: Summary;
   finalActionMse: Summary;
@@ -76,6 +78,8 @@ export interface ReportOptions {
   plots?: boolean;
   /** Where a plot that cannot be drawn is reported (it never stops the report). */
   log?: (line: string) => void;
+  /** Print the targets for this arm against the baseline arm. */
+  targets?: { defaultArm: string; baselineArm: string; list: readonly SuiteTarget[] };
 }
 
 export const cellDir = (dir: string, c: SuiteCell) => join(dir, c.name);
@@ -143,13 +147,14 @@ function summarizeArm(arm: string, runs: SuiteRunOutcome[], running: number, bud
     bestScore: s((r) => r.bestScore),
     endMinusBest: s((r) => r.endMinusBest),
     worstDrop: runs.length ? Math.min(...runs.map((r) => r.endMinusBest)) : NaN,
+    worstStepsToData: runs.length ? Math.max(...runs.map((r) => r.stepsToData ?? budget)) : NaN,
     stepsToData: s((r) => r.stepsToData ?? budget),
     finalQMseRel: s((r) => r.finalQMseRel),
     finalActionMse: s((r) => r.finalActionMse),
   };
 }
 
-export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 'steps' | 'finalEvals' | 'suite'>): string {
+export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 'steps' | 'finalEvals' | 'suite' | 'targets'>): string {
   const out: string[] = [`# Benchmark suite \`${o.suite}\``, ''];
   for (const c of cells) {
     out.push(
@@ -157,6 +162,12 @@ export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 
       '',
       `The data's own normalised score: **${c.dataScore.toFixed(1)}** (success ${(100 * c.dataSuccess).toFixed(1)}%).`,
       '',
+    );
+    if (c.arms.length === 0) {
+      out.push('No runs yet.', '');
+      continue;
+    }
+    out.push(
       '| arm | seeds | final score | success | best eval | end − best (worst seed) | steps to data score (reached) | final Q MSE / Var(G) | action MSE |',
       '|---|---|---|---|---|---|---|---|---|',
     );
@@ -175,6 +186,9 @@ export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 
       `runs that never reach the data's score count as the budget. n/a: not measured (BC has no critic).`,
     '',
   );
+  if (o.targets) {
+    out.push(`## Targets of the default (${o.targets.defaultArm}) against ${o.targets.baselineArm}`, '', ...targetLines(cells, o.targets.defaultArm, o.targets.baselineArm, o.targets.list), '');
+  }
   return out.join('\n');
 }
 
@@ -220,4 +234,54 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
   await writeFileAtomic(join(o.dir, 'results.md'), table);
   await writeFileAtomic(join(o.dir, 'results.json'), `${JSON.stringify({ suite: o.suite, budget: o.steps ?? 'per cell', finalEvals: o.finalEvals, cells, outcomes }, null, 2)}\n`);
   return { cells, table };
+}
+
+/** One line per target: met, missed (by how much) or not measured yet. */
+export function targetLines(cells: SuiteCellSummary[], defaultArm: string, baselineArm: string, targets: readonly SuiteTarget[]): string[] {
+  const armOf = (c: SuiteCellSummary | undefined, name: string) => c?.arms.find((a) => a.arm === name && a.seeds > 0);
+  const cellOf = (name: string) => cells.find((c) => c.cell.name === name);
+  const f1 = (x: number) => x.toFixed(1);
+  const line = (ok: boolean | null, text: string) => `- ${ok === null ? 'not measured yet' : ok ? 'met' : 'missed'}: ${text}`;
+  return targets.map((t) => {
+    switch (t.kind) {
+      case 'min-score': {
+        const a = armOf(cellOf(t.cell), defaultArm);
+        return line(a ? a.finalScore.mean >= t.value : null, `${defaultArm} final score on ${t.cell} >= ${t.value}${a ? ` (${f1(a.finalScore.mean)})` : ''}`);
+      }
+      case 'data-score': {
+        const c = cellOf(t.cell);
+        const a = armOf(c, defaultArm);
+        return line(a ? a.finalScore.mean >= c!.dataScore : null, `${defaultArm} final score on ${t.cell} >= the data's${a ? ` (${f1(a.finalScore.mean)} vs ${f1(c!.dataScore)})` : ''}`);
+      }
+      case 'above-bc': {
+        const c = cellOf(t.cell);
+        const a = armOf(c, defaultArm);
+        const b = armOf(c, baselineArm);
+        const ok = a && b && a.finalScore.lo !== null && b.finalScore.hi !== null ? a.finalScore.lo > b.finalScore.hi : null;
+        return line(ok, `${defaultArm} above ${baselineArm} on ${t.cell} with non-overlapping 95% intervals${a && b ? ` (${fmt(a.finalScore, 1)} vs ${fmt(b.finalScore, 1)})` : ''}`);
+      }
+      case 'not-below-bc': {
+        const below = cells.filter((c) => {
+          const a = armOf(c, defaultArm);
+          const b = armOf(c, baselineArm);
+          return a && b && a.finalScore.hi !== null && b.finalScore.lo !== null && a.finalScore.hi < b.finalScore.lo;
+        });
+        const measured = cells.some((c) => armOf(c, defaultArm) && armOf(c, baselineArm));
+        return line(measured ? below.length === 0 : null, `${defaultArm} nowhere below ${baselineArm} beyond the noise${below.length ? ` (below on ${below.map((c) => c.cell.name).join(', ')})` : ''}`);
+      }
+      case 'steps-to-data': {
+        const a = armOf(cellOf(t.cell), defaultArm);
+        const ok = a ? a.reachedData === a.seeds && a.stepsToData.n > 0 && (a.stepsToData.hi ?? a.stepsToData.mean) <= t.steps && a.worstStepsToData <= t.steps : null;
+        return line(ok, `${defaultArm} reaches the data's score on ${t.cell} within ${t.steps} steps in every seed${a ? ` (slowest seed: ${a.reachedData === a.seeds ? a.worstStepsToData : 'never'})` : ''}`);
+      }
+      case 'stable': {
+        const drops = cells.flatMap((c) => {
+          const a = armOf(c, defaultArm);
+          return a ? [{ cell: c.cell.name, drop: a.worstDrop }] : [];
+        });
+        const worst = drops.reduce((m, d) => (d.drop < m.drop ? d : m), { cell: '', drop: 0 });
+        return line(drops.length ? worst.drop >= -t.points : null, `${defaultArm} ends within ${t.points} points of its best evaluation in every seed and cell${drops.length ? ` (worst: ${f1(worst.drop)}${worst.cell ? ` on ${worst.cell}` : ''})` : ''}`);
+      }
+    }
+  });
 }

@@ -14,9 +14,9 @@ import { LapoError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { readMeta } from '../run/run-folder.js';
 import type { SuiteArm, SuiteCell } from './suite-def.js';
-import { budgetOf, cellDir, reportSuite, runName } from './suite-report.js';
+import { budgetOf, cellDir, reportSuite, runName, type ReportOptions } from './suite-report.js';
 
-export interface SuiteRunOptions {
+export interface SuiteRunOptions extends Pick<ReportOptions, 'targets'> {
   dir: string;
   suite: string;
   cells: SuiteCell[];
