@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { LapoConfigSchema, CONFIG_KEYS, configDefaults, describeKey, parseConfig, type LapoConfig } from '../algo/config.js';
+import { ALGOS, LapoConfigSchema, CONFIG_KEYS, configDefaults, describeKey, parseConfig, type LapoConfig } from '../algo/config.js';
 import { LapoError, isLapoError } from '../errors.js';
 import { globalsOf, startBackend } from './context.js';
 import { intFlag } from './parse.js';
@@ -81,11 +81,15 @@ export function flagValue(key: string, raw: string): unknown {
   }
 }
 
-/** Validates one flag on its own so that the message names the flag, not the merged config. */
-function checkFlag(key: string, value: unknown): void {
+/**
+ * Validates one flag on its own so that the message names the flag, not the merged config. `algo` is the run's
+ * algorithm (flag or config file), which decides the --encoder-grad modes allowed.
+ */
+function checkFlag(key: string, value: unknown, algo: unknown): void {
   const flag = `--${kebab(key)}`;
+  const context = key === 'encoderGrad' && (ALGOS as readonly unknown[]).includes(algo) ? { algo } : {};
   try {
-    parseConfig({ dataset: '-', [key]: value }, flag);
+    parseConfig({ dataset: '-', ...context, [key]: value }, flag);
   } catch (e) {
     if (isLapoError(e)) throw new LapoError('config', e.message.replace(`${flag}: ${key}: `, `${flag}: `), e.hint);
     throw e;
@@ -108,16 +112,16 @@ function readConfigFile(file: string): Record<string, unknown> {
 
 /** Turns commander's parsed options into a TrainRequest (exported for tests). */
 export function buildRequest(opts: Record<string, unknown>, base: Omit<TrainRunOptions, 'resume'>): TrainRequest {
+  const file = typeof opts.config === 'string' ? opts.config : undefined;
+  const fromFile = file ? readConfigFile(file) : {};
   const flags: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const raw = opts[commanderAttr(kebab(key))];
     if (raw === undefined) continue;
     const value = flagValue(key, String(raw));
-    checkFlag(key, value);
+    checkFlag(key, value, flags.algo ?? fromFile.algo);
     flags[key] = value;
   }
-  const file = typeof opts.config === 'string' ? opts.config : undefined;
-  const fromFile = file ? readConfigFile(file) : {};
   const merged = { ...fromFile, ...flags };
   const source = file ?? 'command line';
   const resume = typeof opts.resume === 'string' ? opts.resume : undefined;

@@ -30,7 +30,7 @@ test('defaults are the official LAPO command-line defaults', () => {
   const img = resolveConfig(cfg, { hasImages: true, actionDim: 7 });
   assert.equal(img.batchSize, 64);
   assert.equal(img.latentDim, 14);
-  assert.equal(img.augment, 'shift');
+  assert.equal(img.augment, 'none');
   // Explicit values win over the data-dependent defaults.
   const own = resolveConfig(parseConfig({ dataset: 'd', batchSize: 100, latentDim: 3, augment: 'none' }, 's'), {
     hasImages: true,

@@ -92,7 +92,15 @@ test('--config supplies a base and flags override it', async () => {
 test('bad config: one line naming the flag or the file and key', async () => {
   await rejects(['--dataset', 'd.h5', '--batch-size', 'abc'], /^--batch-size: expected an integer >= 1 or null, found "abc"$/);
   await rejects(['--dataset', 'd.h5', '--tau', '2'], /^--tau: expected a number in \[0, 1\], found 2$/);
-  await rejects(['--dataset', 'd.h5', '--encoder-grad', 'actor'], /^--encoder-grad: expected one of critic\|vae\|both\|frozen, found "actor"$/);
+  await rejects(['--dataset', 'd.h5', '--encoder-grad', 'actor'], /^--encoder-grad: expected one of critic\|vae\|both\|frozen with algo lapo, found "actor"$/);
+  await rejects(['--dataset', 'd.h5', '--algo', 'bc', '--encoder-grad', 'both'], /^--encoder-grad: expected one of actor\|frozen with algo bc, found "both"$/);
+  await rejects(['--dataset', 'd.h5', '--algo', 'dqn'], /^--algo: expected one of lapo\|bc, found "dqn"$/);
+  // the algorithm may come from the config file: its modes apply to the flag
+  const bcFile = tmpFile('bc.json', JSON.stringify({ algo: 'bc' }));
+  const req = await parse('--dataset', 'd.h5', '--config', bcFile, '--encoder-grad', 'frozen');
+  assert.equal(req.kind === 'new' && req.config.encoderGrad, 'frozen');
+  const bc = await parse('--dataset', 'd.h5', '--algo', 'bc', '--encoder-grad', 'actor');
+  assert.equal(bc.kind === 'new' && `${bc.config.algo}/${bc.config.encoderGrad}`, 'bc/actor');
   await rejects(['--dataset', 'd.h5', '--hidden', '64,x'], /^--hidden: expected a non-empty list of integers >= 1, found \[64,"x"\]$/);
   await rejects([], /^--dataset: required/);
   const typo = tmpFile('typo.json', JSON.stringify({ dataset: 'd.h5', batchsize: 8 }));

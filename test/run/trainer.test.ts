@@ -37,8 +37,8 @@ test('a short run on each multimodal fixture writes config, meta, metrics.csv an
     assert.deepEqual(readdirSync(dir).sort(), ['checkpoints', 'config.json', 'grads.csv', 'meta.json', 'metrics.csv'], name);
     assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [4, 5], name);
     const config = readJsonFile(join(dir, 'config.json'));
-    // nulls resolved from the data: images → batch as given, augmentation on, latent 2 × action dim
-    assert.equal(config.augment, 'shift', name);
+    // nulls resolved: images → batch as given, no augmentation, latent 2 × action dim
+    assert.equal(config.augment, 'none', name);
     assert.equal(config.latentDim, 2 * 16, name);
     assert.equal(config.runName, 'r');
     const meta = readJsonFile<{ status: string; checkpointStep: number; dataset: { sha256: string; bytes: number } }>(join(dir, 'meta.json'));
