@@ -2,13 +2,13 @@
 // HostBatch and returns plain numbers. One step = one official LAPO iteration (lapo-step.ts) inside one tf.tidy,
 // one read-back of the stacked metrics. The trainer, checkpoints, eval and diagnostics use only this class.
 import { tf } from '../backend/tf.js';
-import { imagesToTensor } from '../backend/native.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { LapoError } from '../errors.js';
-import { stateDim, totalChannels, type HostBatch, type ObsSpec } from '../data/types.js';
+import type { HostBatch } from '../data/types.js';
 import type { Observation } from '../nn/encoder.js';
 import type { NamedVariable } from '../nn/module.js';
 import { lapoEncoderGrad, type LapoConfig } from './config.js';
+import { encoderShapeOf, expectLength, observationOf } from './observation.js';
 import { buildGroups, checkGroups, GROUP_NAMES, type GroupName, type Groups } from './groups.js';
 import { lapoIteration, type StepInputs } from './lapo-step.js';
 import { toMetrics, type StepMetrics } from './metrics.js';
@@ -68,17 +68,7 @@ export class LapoAgent implements TrainableAgent {
     const rng = new Rng(seed);
     const { online, target } = buildNets(
       {
-        encoder: {
-          imageSize: dims.spec.imageSize,
-          channels: totalChannels(dims.spec),
-          stateDim: stateDim(dims.spec),
-          convChannels: cfg.convChannels,
-          convStrides: cfg.convStrides,
-          stateHidden: cfg.stateHidden,
-          featureDim: cfg.featureDim,
-          featureNorm: cfg.featureNorm,
-          imagePool: cfg.imagePool,
-        },
+        encoder: encoderShapeOf(dims.spec, cfg),
         actionDim: dims.actionDim,
         latentDim,
         hidden: cfg.hidden,
@@ -261,11 +251,11 @@ export class LapoAgent implements TrainableAgent {
     const b = batch.size;
     const a = this.dims.actionDim;
     const l = this.latentDim;
-    expectLength('action', batch.action, b * a);
-    expectLength('reward', batch.reward, b);
-    expectLength('notDone', batch.notDone, b);
-    expectLength('noise.targetLatentNoise', noise.targetLatentNoise, b * l);
-    expectLength('noise.vaeEps', noise.vaeEps, b * l);
+    expectLength('LapoAgent', 'action', batch.action, b * a);
+    expectLength('LapoAgent', 'reward', batch.reward, b);
+    expectLength('LapoAgent', 'notDone', batch.notDone, b);
+    expectLength('LapoAgent', 'noise.targetLatentNoise', noise.targetLatentNoise, b * l);
+    expectLength('LapoAgent', 'noise.vaeEps', noise.vaeEps, b * l);
     return {
       obs: this.observation(batch, false),
       nextObs: this.observation(batch, true),
@@ -277,28 +267,8 @@ export class LapoAgent implements TrainableAgent {
     };
   }
 
-  /** uint8 NHWC views -> float [0,1] (x/255 in one pass: natively on the native backend); state as is. */
   private observation(batch: HostBatch, next: boolean): Observation {
-    const spec = this.dims.spec;
-    const b = batch.size;
-    const sd = stateDim(spec);
-    let image: tf.Tensor4D | null = null;
-    let state: tf.Tensor2D | null = null;
-    if (spec.imageSize) {
-      const src = next ? batch.nextImage : batch.image;
-      const [h, w] = spec.imageSize;
-      const c = totalChannels(spec);
-      if (!src) throw new Error(`LapoAgent: batch has no ${next ? 'nextImage' : 'image'}`);
-      expectLength(next ? 'nextImage' : 'image', src, b * h * w * c);
-      image = imagesToTensor(src, [b, h, w, c]);
-    }
-    if (sd > 0) {
-      const src = next ? batch.nextState : batch.state;
-      if (!src) throw new Error(`LapoAgent: batch has no ${next ? 'nextState' : 'state'}`);
-      expectLength(next ? 'nextState' : 'state', src, b * sd);
-      state = tf.tensor2d(src, [b, sd]);
-    }
-    return { image, state };
+    return observationOf(this.dims.spec, batch, next, 'LapoAgent');
   }
 
   private policyFeatures(obs: Observation): tf.Tensor2D {
@@ -309,8 +279,4 @@ export class LapoAgent implements TrainableAgent {
   private policyAction(f: tf.Tensor2D): tf.Tensor2D {
     return this.model.target.vae.decode(f, this.model.online.actor.apply(f));
   }
-}
-
-function expectLength(what: string, arr: ArrayLike<number>, n: number): void {
-  if (arr.length !== n) throw new Error(`LapoAgent: ${what} has ${arr.length} values, expected ${n}`);
 }

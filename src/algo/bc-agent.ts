@@ -5,15 +5,15 @@
 //
 //   f = enc(s);  â = π(f);  L = mean over batch and action dims of (â − a)²   -> one Adam step of `actor`
 import { tf } from '../backend/tf.js';
-import { imagesToTensor } from '../backend/native.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { LapoError } from '../errors.js';
-import { stateDim, totalChannels, type HostBatch } from '../data/types.js';
+import type { HostBatch } from '../data/types.js';
 import { Adam } from '../nn/adam.js';
 import { ObservationEncoder, type Observation } from '../nn/encoder.js';
 import { Mlp, layerNames } from '../nn/mlp.js';
 import { prefixed, type NamedVariable } from '../nn/module.js';
 import { encoderGradOf, type LapoConfig } from './config.js';
+import { encoderShapeOf, observationOf } from './observation.js';
 import type { AgentDims, Evaluation, GradNorm, StepOutcome, TrainableAgent } from './agent-types.js';
 
 export const BC_CORE_COLUMNS = ['bc_loss'] as const;
@@ -50,17 +50,7 @@ export class BcAgent implements TrainableAgent {
     if (mode !== 'actor' && mode !== 'frozen') throw new LapoError('config', `encoderGrad: expected one of actor|frozen with algo bc, found "${mode}"`);
     const rng = new Rng(seed);
     const encoder = ObservationEncoder.create(
-      {
-        imageSize: dims.spec.imageSize,
-        channels: totalChannels(dims.spec),
-        stateDim: stateDim(dims.spec),
-        convChannels: cfg.convChannels,
-        convStrides: cfg.convStrides,
-        stateHidden: cfg.stateHidden,
-        featureDim: cfg.featureDim,
-        featureNorm: cfg.featureNorm,
-          imagePool: cfg.imagePool,
-      },
+      encoderShapeOf(dims.spec, cfg),
       rng.fork(),
       mode !== 'frozen',
     );
@@ -174,21 +164,7 @@ export class BcAgent implements TrainableAgent {
   }
 
   private observation(batch: HostBatch): Observation {
-    const spec = this.dims.spec;
-    const b = batch.size;
-    const sd = stateDim(spec);
-    let image: tf.Tensor4D | null = null;
-    let state: tf.Tensor2D | null = null;
-    if (spec.imageSize) {
-      if (!batch.image) throw new Error('BcAgent: batch has no image');
-      const [h, w] = spec.imageSize;
-      image = imagesToTensor(batch.image, [b, h, w, totalChannels(spec)]);
-    }
-    if (sd > 0) {
-      if (!batch.state) throw new Error('BcAgent: batch has no state');
-      state = tf.tensor2d(batch.state, [b, sd]);
-    }
-    return { image, state };
+    return observationOf(this.dims.spec, batch, false, 'BcAgent');
   }
 }
 

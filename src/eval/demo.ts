@@ -1,7 +1,8 @@
 // `lapo demo`: the first thing a new user runs. Generates a small heterogeneous dataset of the built-in pixel task
 // (or reuses it: generation is deterministic in its arguments, which the file name records), trains LAPO on it
-// with an encoder and networks sized for a few minutes on 2 CPU cores, evaluates the final checkpoint (offline and
-// in the task, with a frame strip), and says where everything is.
+// for a few minutes on 2 CPU cores, evaluates the final checkpoint (offline and
+// in the task, with a frame strip), and says where everything is. It trains with lapo's default configuration:
+// what a user gets from `lapo train` is what the demo shows.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendInfo } from '../backend/init.js';
@@ -40,9 +41,6 @@ export interface DemoResult {
   table: string;
 }
 
-/** The demo's networks: the default architecture, narrower and with two conv layers (about 3× the default's updates/s on 2 cores). */
-export const DEMO_NETWORK = { hidden: [128, 128], featureDim: 64, convChannels: 16, convStrides: [2, 2], stateHidden: 32, batchSize: 64 };
-
 export async function runDemo(o: DemoOptions, say: (line: string) => void): Promise<DemoResult> {
   const task = parseTaskId(o.task);
   parseBehaviour(o.policy); // fail on a bad --policy before anything is written
@@ -61,7 +59,6 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       dataset,
       seed: o.seed,
       steps: o.steps,
-      ...DEMO_NETWORK,
       logEvery: Math.max(1, Math.round(o.steps / 20)),
       saveEvery: 0,
       evalEvery,

@@ -8,7 +8,7 @@ import { runCli } from '../env/run-cli.js';
 test('lapo demo (shortened): dataset, run folder, CSVs, eval.json and frames, and says where they are', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lapo-demo-'));
   try {
-    const args = ['demo', '--steps', '8', '--episodes', '6', '--eval-episodes', '2', '--image-size', '16', '--datasets-dir', join(dir, 'datasets'), '--runs-dir', join(dir, 'runs'), '--quiet'];
+    const args = ['demo', '--steps', '8', '--episodes', '6', '--eval-episodes', '2', '--image-size', '32', '--datasets-dir', join(dir, 'datasets'), '--runs-dir', join(dir, 'runs'), '--quiet'];
     const r = runCli(args);
     assert.equal(r.code, 0, r.stderr);
     const where = (label: string) => {

@@ -1,18 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readOutcome, summarizeArm, markdownTable } from '../../src/experiment/summary.js';
 import { parseArms } from '../../src/experiment/arms.js';
 import { runExperiment } from '../../src/experiment/runner.js';
 import { useCpuBackend } from '../helpers/backend.js';
+import { writeEval } from './eval-csv.js';
 
-function writeEval(dir: string, rows: number[][]): void {
-  mkdirSync(dir, { recursive: true });
-  const head = 'step,episodes,return_mean,return_std,seed,score,success_rate,action_mse,q_mse,q_mse_rel\n';
-  writeFileSync(join(dir, 'eval.csv'), head + rows.map((r) => r.join(',')).join('\n') + '\n');
-}
 
 test('outcome: first step under the Q threshold, final numbers average the last rows', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lapo-exp-'));

@@ -3,19 +3,15 @@
 // what is done.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSuiteRun } from '../../src/experiment/suite-report.js';
 import { runSuite, suiteJobs } from '../../src/experiment/suite.js';
 import { SUITES, SUITE_ARMS, pick, type SuiteCell } from '../../src/experiment/suite-def.js';
 import { TINY } from '../run/fixtures.js';
+import { writeEval } from './eval-csv.js';
 
-function writeEval(dir: string, rows: number[][]): void {
-  mkdirSync(dir, { recursive: true });
-  const head = 'step,episodes,return_mean,return_std,seed,score,success_rate,action_mse,q_mse,q_mse_rel\n';
-  writeFileSync(join(dir, 'eval.csv'), head + rows.map((r) => r.join(',')).join('\n') + '\n');
-}
 
 test('a run against the data: first step at or above its score, best evaluation, and what the end lost', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lapo-suite-'));
