@@ -6,7 +6,7 @@
 //      loses at most --save-every steps of one run;
 //   3. report: <dir>/results.json and results.md (per-arm mean and 95% interval), and plots of the validation
 //      Q MSE and the task score, rewritten after every run so partial results are readable while it runs.
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LapoConfig } from '../algo/config.js';
 import type { BackendInfo } from '../backend/init.js';
@@ -14,7 +14,7 @@ import { generateDataset } from '../env/generate.js';
 import { createTrainEvaluator } from '../eval/periodic.js';
 import { plotRuns } from '../plot/plot.js';
 import { writeFileAtomic } from '../run/atomic.js';
-import { readMeta } from '../run/run-folder.js';
+import { runState } from './run-state.js';
 import { train } from '../run/trainer.js';
 import type { Arm } from './arms.js';
 import { markdownTable, readOutcome, summarizeArm, type ArmSummary, type RunOutcome } from './summary.js';
@@ -45,19 +45,6 @@ export interface ExperimentResult {
   table: string;
 }
 
-function runState(runDir: string): 'missing' | 'completed' | 'resumable' | 'empty' {
-  if (!existsSync(runDir)) return 'missing';
-  const ckpts = join(runDir, 'checkpoints');
-  let meta: { status?: string } | null = null;
-  try {
-    meta = readMeta(runDir);
-  } catch {
-    meta = null;
-  }
-  if (meta?.status === 'completed') return 'completed';
-  return existsSync(ckpts) && readdirSync(ckpts).some((d) => d.startsWith('step_')) ? 'resumable' : 'empty';
-}
-
 async function ensureDataset(o: ExperimentOptions): Promise<string> {
   const file = join(o.dir, 'data.h5');
   if (existsSync(file)) return file;
@@ -74,7 +61,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     for (let seed = 0; seed < o.seeds; seed++) {
       const name = `${arm.name}-s${seed}`;
       const runDir = join(o.dir, 'runs', name);
-      const state = runState(runDir);
+      const state = runState(runDir, o.steps);
       if (state === 'completed') continue;
       const cfg: Partial<LapoConfig> = {
         ...o.base,

@@ -5,14 +5,14 @@
 // rerunning the command loses at most one checkpoint interval per running job. results.md / results.json and the
 // plots are rewritten after every run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LapoConfig } from '../algo/config.js';
 import { generateDataset } from '../env/generate.js';
 import { LapoError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';
-import { readMeta } from '../run/run-folder.js';
+import { runState } from './run-state.js';
 import type { SuiteArm, SuiteCell } from './suite-def.js';
 import { budgetOf, cellDir, reportSuite, runName, type ReportOptions } from './suite-report.js';
 
@@ -46,19 +46,6 @@ interface Job {
 
 const BIN = fileURLToPath(new URL('../../bin/lapo.js', import.meta.url));
 
-export function runState(runDir: string): 'missing' | 'completed' | 'resumable' | 'empty' {
-  if (!existsSync(runDir)) return 'missing';
-  let status: string | undefined;
-  try {
-    status = readMeta(runDir).status;
-  } catch {
-    status = undefined;
-  }
-  if (status === 'completed') return 'completed';
-  const ckpts = join(runDir, 'checkpoints');
-  return existsSync(ckpts) && readdirSync(ckpts).some((d) => d.startsWith('step_')) ? 'resumable' : 'empty';
-}
-
 /** The runs in the order they start: seed-major, then cell, then arm. */
 export function suiteJobs(o: Pick<SuiteRunOptions, 'dir' | 'cells' | 'arms' | 'seeds'>): Job[] {
   const jobs: Job[] = [];
@@ -81,6 +68,7 @@ async function ensureData(o: SuiteRunOptions, c: SuiteCell): Promise<string> {
 
 /** The `lapo train` arguments of one job (a fresh run from a config file, or a resume). */
 async function trainArgs(o: SuiteRunOptions, job: Job, dataset: string, state: 'missing' | 'resumable' | 'empty'): Promise<string[]> {
+  // a run completed at a smaller budget is 'resumable' too: it continues to the budget (bit-exact, as a straight run)
   const globals = ['--backend', o.backend, '--threads', String(o.threads)];
   const steps = budgetOf(job.cell, o.steps);
   if (state === 'resumable') return [...globals, 'train', '--resume', job.runDir, '--steps', String(steps), '--quiet'];
@@ -106,7 +94,7 @@ async function trainArgs(o: SuiteRunOptions, job: Job, dataset: string, state: '
 export async function runSuite(o: SuiteRunOptions): Promise<{ table: string; failed: string[] }> {
   const data = new Map<string, string>();
   for (const c of o.cells) data.set(c.name, await ensureData(o, c));
-  const pending = suiteJobs(o).filter((j) => runState(j.runDir) !== 'completed');
+  const pending = suiteJobs(o).filter((j) => runState(j.runDir, budgetOf(j.cell, o.steps)) !== 'completed');
   const report = () => reportSuite({ ...o, plots: true });
   let table = (await report()).table;
   o.log(`suite ${o.suite}: ${pending.length} runs to go, ${o.jobs} at a time, ${o.threads} thread(s) each`);
@@ -125,11 +113,11 @@ export async function runSuite(o: SuiteRunOptions): Promise<{ table: string; fai
       while (!stopping) {
         const job = pending.shift();
         if (!job) return;
-        const state = runState(job.runDir);
+        const state = runState(job.runDir, budgetOf(job.cell, o.steps));
         if (state === 'completed') continue;
         const args = await trainArgs(o, job, data.get(job.cell.name)!, state);
         const name = `${job.cell.name}/${runName(job.arm.name, job.seed)}`;
-        o.log(`suite: ${state === 'resumable' ? 'resuming' : 'starting'} ${name} (${job.arm.what})`);
+        o.log(`suite: ${state === 'resumable' ? 'resuming' : 'starting'} ${name} to step ${budgetOf(job.cell, o.steps)} (${job.arm.what})`);
         mkdirSync(join(cellDir(o.dir, job.cell), 'logs'), { recursive: true });
         const fd = openSync(join(cellDir(o.dir, job.cell), 'logs', `${runName(job.arm.name, job.seed)}.log`), 'a');
         const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, fd] });

@@ -43,7 +43,7 @@ test('suite pixels: four cells, BC among the arms, seed-major order, unknown nam
   assert.throws(() => pick(SUITE_ARMS, ['bc', 'dqn'], '--arms'), /^LapoError: --arms: expected names from bc\|.*, found "dqn"$/);
 });
 
-test('a tiny suite runs as lapo train processes, reports every arm beside the data score, and a rerun skips it', async () => {
+test('a tiny suite runs as lapo train processes, reports every arm beside the data score, a rerun skips it, a larger budget extends it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lapo-suite-run-'));
   const cells: SuiteCell[] = [
     { name: 'open-a', task: 'maze2d-open-dense-v0', policy: 'mixed', episodes: 12, imageSize: 16, steps: 4 },
@@ -92,4 +92,10 @@ test('a tiny suite runs as lapo train processes, reports every arm beside the da
   await runSuite(o);
   assert.ok(lines.some((l) => l.includes('0 runs to go')), lines.join('\n'));
   assert.ok(!lines.some((l) => l.includes('starting')));
+  // a larger budget continues the completed runs from their checkpoints instead of starting them again
+  lines.length = 0;
+  await runSuite({ ...o, steps: 6, cells: cells.slice(0, 1), arms: pick(SUITE_ARMS, ['bc'], '--arms') });
+  assert.ok(lines.some((l) => l.includes('resuming open-a/bc-s0 to step 6')), lines.join('\n'));
+  const meta = JSON.parse(readFileSync(join(dir, 'open-a', 'runs', 'bc-s0', 'meta.json'), 'utf8')) as { status: string; checkpointStep: number };
+  assert.deepEqual([meta.status, meta.checkpointStep], ['completed', 6]);
 });
