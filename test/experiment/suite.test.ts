@@ -10,6 +10,7 @@ import { readSuiteRun } from '../../src/experiment/suite-report.js';
 import { runSuite, suiteJobs } from '../../src/experiment/suite.js';
 import { SUITES, SUITE_ARMS, pick, type SuiteCell } from '../../src/experiment/suite-def.js';
 import { TINY } from '../run/fixtures.js';
+import { parseConfig, resolveConfig } from '../../src/algo/config.js';
 import { writeEval } from './eval-csv.js';
 
 
@@ -41,6 +42,15 @@ test('suite pixels: four cells, BC among the arms, seed-major order, unknown nam
     ['umaze-mixed/bc-s0', 'umaze-mixed/lapo-critic-s0', 'umaze-suboptimal/bc-s0', 'umaze-suboptimal/lapo-critic-s0', 'umaze-mixed/bc-s1', 'umaze-mixed/lapo-critic-s1', 'umaze-suboptimal/bc-s1', 'umaze-suboptimal/lapo-critic-s1'],
   );
   assert.throws(() => pick(SUITE_ARMS, ['bc', 'dqn'], '--arms'), /^LapoError: --arms: expected names from bc\|.*, found "dqn"$/);
+});
+
+test("the suite's default arm is lapo's default configuration, so its targets speak for what users get", () => {
+  const s = SUITES.pixels;
+  const arm = s.arms.find((a) => a.name === s.defaultArm)!;
+  const data = { hasImages: true, actionDim: 2 };
+  const resolved = (extra: object) => resolveConfig(parseConfig({ dataset: 'd.h5', ...extra }, 'test'), data);
+  assert.deepEqual(resolved(arm.overrides), resolved({}));
+  assert.ok(s.arms.some((a) => a.name === s.baselineArm && a.overrides.algo === 'bc'));
 });
 
 test('a tiny suite runs as lapo train processes, reports every arm beside the data score, a rerun skips it, a larger budget extends it', async () => {
