@@ -154,8 +154,30 @@ function summarizeArm(arm: string, runs: SuiteRunOutcome[], running: number, bud
   };
 }
 
-export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 'steps' | 'finalEvals' | 'suite' | 'targets'>): string {
+/**
+ * One row per cell in the style of D4RL/CORL result tables: the data's score, then each arm's final score as
+ * mean [95% interval] (seeds).
+ */
+export function summaryTable(cells: SuiteCellSummary[], arms: readonly string[]): string {
+  const head = `| cell | data | ${arms.join(' | ')} |\n|---|---|${arms.map(() => '---|').join('')}`;
+  const rows = cells.map((c) => {
+    const cols = arms.map((name) => {
+      const a = c.arms.find((x) => x.arm === name && x.seeds > 0);
+      return a ? `${fmt(a.finalScore, 1)} (${a.seeds})` : '–';
+    });
+    return `| ${c.cell.name} | ${c.dataScore.toFixed(1)} | ${cols.join(' | ')} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+export function suiteMarkdown(cells: SuiteCellSummary[], o: Pick<ReportOptions, 'steps' | 'finalEvals' | 'suite' | 'targets' | 'arms'>): string {
   const out: string[] = [`# Benchmark suite \`${o.suite}\``, ''];
+  out.push(
+    'Final normalised score, mean [95% Student-t interval] (completed seeds) — details per cell below.',
+    '',
+    summaryTable(cells, o.arms.map((a) => a.name)),
+    '',
+  );
   for (const c of cells) {
     out.push(
       `## ${c.cell.name}: ${c.cell.task}, behaviour \`${c.cell.policy}\`, ${c.cell.episodes} episodes at ${c.cell.imageSize} px, ${budgetOf(c.cell, o.steps)} steps per run`,
