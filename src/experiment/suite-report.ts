@@ -245,7 +245,8 @@ export async function reportSuite(o: ReportOptions): Promise<{ cells: SuiteCellS
         runs: plotted,
         // BC has no critic: its Q column is NaN, and a panel needs one finite value.
         metrics: ['eval:score', ...(withCritic ? ['eval:q_mse_rel'] : []), 'eval:action_mse'],
-        groupBy: ['algo', 'encoderGrad', 'augment', 'maxLatentAction', 'featureNorm', 'imagePool'],
+        groupBy: null,
+        groupOf: (run) => run.name.replace(/-s\d+$/, ''),
         band: 'ci95',
         out,
         title: `${c.name}: data score ${data.score.toFixed(1)}`,

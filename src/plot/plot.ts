@@ -16,6 +16,8 @@ export interface PlotOptions {
   metrics: string[];
   /** null: by config minus seed; ['run']: every run alone; else the config keys to pool by. */
   groupBy: string[] | null;
+  /** Pools runs by a name of the caller's instead (e.g. an experiment's arm); the legend shows it. */
+  groupOf?: (run: RunData) => string;
   band: BandKind;
   out: string;
   logY?: boolean;
@@ -63,7 +65,7 @@ export async function plotRuns(o: PlotOptions): Promise<PlotResult> {
     names.add(r.dir);
   }
   const metrics = o.metrics.length > 0 ? [...new Set(o.metrics)] : defaultMetrics(runs);
-  const groups = groupRuns(runs, o.groupBy);
+  const groups = groupRuns(runs, o.groupBy, o.groupOf);
   const points = buildSeries(groups, metrics, o.band);
   for (const m of metrics) {
     if (!points.some((p) => p.metric === m)) throw new LapoError('data', `--metric ${m}: no finite value in any run`);

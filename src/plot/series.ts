@@ -39,8 +39,13 @@ function identity(config: Record<string, unknown>, keys: string[] | null): Recor
 }
 
 /** Groups runs (see the header). `groupBy` null = by everything but the seed; ['run'] = no pooling. */
-export function groupRuns(runs: RunData[], groupBy: string[] | null): RunGroup[] {
+export function groupRuns(runs: RunData[], groupBy: string[] | null, groupOf?: (run: RunData) => string): RunGroup[] {
   if (groupBy && groupBy.length === 1 && groupBy[0] === 'run') return runs.map((r) => ({ label: r.name, runs: [r] }));
+  if (groupOf) {
+    const named = new Map<string, RunData[]>();
+    for (const r of runs) named.set(groupOf(r), [...(named.get(groupOf(r)) ?? []), r]);
+    return [...named].map(([label, rs]) => ({ label: rs.length > 1 ? `${label} (${rs.length} seeds)` : label, runs: rs }));
+  }
   if (groupBy) {
     for (const r of runs) {
       for (const k of groupBy) {

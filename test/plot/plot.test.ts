@@ -67,6 +67,12 @@ test('runs that differ only by seed form one group; its line is the mean across 
     assert.ok(Math.abs((at100.lo as number) - 1.0) < 1e-12 && Math.abs((at100.hi as number) - 1.1) < 1e-12);
     assert.equal(groupRuns(runs, ['run']).length, 6);
     assert.deepEqual(groupRuns(runs, ['augment']).map((g) => g.label), ['augment=shift (6 seeds)']);
+    // a caller's own names (an experiment's arms) pool and label the runs instead of config keys
+    const byArm = groupRuns(runs, null, (r) => r.name.replace(/-s\d+$/, '').replace('lapo-', 'arm '));
+    assert.deepEqual(byArm.map((g) => `${g.label}: ${g.runs.map((r) => r.name).join(',')}`), [
+      'arm critic (3 seeds): lapo-critic-s0,lapo-critic-s1,lapo-critic-s2',
+      'arm vae (3 seeds): lapo-vae-s0,lapo-vae-s1,lapo-vae-s2',
+    ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
