@@ -35,7 +35,7 @@ export type AnyEncoderGrad = (typeof ANY_ENCODER_GRAD)[number];
  * (vae: the historical defect), both, or nothing (frozen). BC: its own action loss (actor) or nothing (frozen).
  */
 export const ALGO_ENCODER_MODES: Readonly<Record<AlgoName, { modes: readonly AnyEncoderGrad[]; default: AnyEncoderGrad }>> = {
-  lapo: { modes: ENCODER_GRAD, default: 'critic' },
+  lapo: { modes: ENCODER_GRAD, default: 'both' },
   bc: { modes: BC_ENCODER_GRAD, default: 'actor' },
 };
 export const FEATURE_NORMS = ['none', 'layernorm'] as const;

@@ -96,7 +96,7 @@ export const SUITES: Readonly<Record<string, SuiteDef>> = {
     evalEvery: 1000,
     evalEpisodes: 20,
     dataSeed: 12345,
-    defaultArm: 'lapo-critic',
+    defaultArm: 'lapo-both',
     baselineArm: 'bc',
     targets: [
       { kind: 'min-score', cell: 'umaze-mixed', value: 96 },

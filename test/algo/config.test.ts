@@ -19,7 +19,7 @@ test('defaults are the official LAPO command-line defaults', () => {
   assert.equal(configDefaults.steps, 1_000_000);
   assert.equal(configDefaults.algo, 'lapo');
   assert.equal(configDefaults.encoderGrad, null);
-  assert.equal(resolveConfig(parseConfig({ dataset: 'd.h5' }, 'x'), { hasImages: true, actionDim: 2 }).encoderGrad, 'critic');
+  assert.equal(resolveConfig(parseConfig({ dataset: 'd.h5' }, 'x'), { hasImages: true, actionDim: 2 }).encoderGrad, 'both');
   assert.equal(resolveConfig(parseConfig({ dataset: 'd.h5', algo: 'bc' }, 'x'), { hasImages: true, actionDim: 2 }).encoderGrad, 'actor');
   assert.equal(configDefaults.policyFeatures, 'online');
   const cfg = parseConfig({ dataset: 'd.h5' }, 'cfg.json');

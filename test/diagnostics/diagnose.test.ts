@@ -17,10 +17,10 @@ const byName = (r: DiagnosisReport, name: string) => {
 const failing = (r: DiagnosisReport) => r.checks.filter((c) => c.status === 'FAIL').map((c) => c.name).sort();
 const CRITIC_FAILS = (layers: string[]) => [...layers.map((l) => `reach.critic.${l}`), 'step.critic.encoder'].sort();
 
-test('default mode (critic) passes every check on each multimodal fixture', async () => {
+test('critic mode passes every check on each multimodal fixture', async () => {
   await useCpuBackend();
   for (const f of MULTIMODAL) {
-    const r = await diagnoseGradients({ config: tinyConfig(sharedFile('fixtures', 'multimodal', f)), backend: 'cpu' });
+    const r = await diagnoseGradients({ config: tinyConfig(sharedFile('fixtures', 'multimodal', f), { encoderGrad: 'critic' }), backend: 'cpu' });
     assert.deepEqual(failing(r), [], f);
     assert.equal(r.ok, true);
     assert.equal(r.skipped, 0, f);
