@@ -10,6 +10,7 @@ import { LapoError } from '../errors.js';
 import { Adam } from '../nn/adam.js';
 import { prefixed, type NamedVariable } from '../nn/module.js';
 import type { EncoderGrad } from './config.js';
+import type { CoreColumn } from './metrics.js';
 import type { LapoNets } from './model.js';
 
 export type GroupName = 'critic' | 'actorVae' | 'actor';
@@ -23,14 +24,21 @@ interface GroupRow {
   lr: LrKey;
   /** --encoder-grad modes under which the encoder's variables belong to this group. */
   encoderUnder: readonly EncoderGrad[];
+  /** The part of the step (lapo-step.ts) that steps this group, and the column of the loss it minimises. */
+  part: UpdatePart;
+  lossColumn: CoreColumn;
 }
 
 /** THE table. */
-export const GROUP_TABLE: Readonly<Record<GroupName, GroupRow>> = {
-  critic: { nets: ['critic'], lr: 'criticLr', encoderUnder: ['critic', 'both'] },
-  actorVae: { nets: ['vae'], lr: 'vaeLr', encoderUnder: ['vae', 'both'] },
-  actor: { nets: ['actor'], lr: 'actorLr', encoderUnder: [] },
-};
+export const GROUP_TABLE = {
+  critic: { nets: ['critic'], lr: 'criticLr', encoderUnder: ['critic', 'both'], part: 'critic', lossColumn: 'critic_loss' },
+  actorVae: { nets: ['vae'], lr: 'vaeLr', encoderUnder: ['vae', 'both'], part: 'vae', lossColumn: 'vae_loss' },
+  actor: { nets: ['actor'], lr: 'actorLr', encoderUnder: [], part: 'actor', lossColumn: 'actor_loss' },
+} as const satisfies Readonly<Record<GroupName, GroupRow>>;
+
+/** The optimizer parts of the step, one per group. */
+export type UpdatePart = 'critic' | 'vae' | 'actor';
+export type GroupPart<G extends GroupName> = (typeof GROUP_TABLE)[G]['part'];
 
 const NET_PREFIX: Record<NetKey, string> = { critic: 'critic', vae: 'actor_vae', actor: 'actor' };
 
@@ -46,7 +54,7 @@ export interface Group {
 export type Groups = Readonly<Record<GroupName, Group>>;
 
 export function ownsEncoder(group: GroupName, mode: EncoderGrad): boolean {
-  return GROUP_TABLE[group].encoderUnder.includes(mode);
+  return (GROUP_TABLE[group].encoderUnder as readonly EncoderGrad[]).includes(mode);
 }
 
 export function buildGroups(nets: LapoNets, cfg: Record<LrKey, number> & { encoderGrad: EncoderGrad }): Groups {
@@ -97,7 +105,7 @@ export function checkGroups(
       throw fail(`${name} is in groups ${gs.join(' and ')}; groups must be disjoint (only the encoder, only under both)`);
     }
     if (isEncoder) {
-      const want = GROUP_NAMES.filter((g) => GROUP_TABLE[g].encoderUnder.includes(mode));
+      const want = GROUP_NAMES.filter((g) => ownsEncoder(g, mode));
       if (gs.length !== want.length || gs.some((g) => !want.includes(g))) {
         throw fail(`${name} is in ${gs.join(' and ')}, expected ${want.join(' and ') || 'no group'}`);
       }

@@ -32,11 +32,27 @@ export const MEASURE_COLUMNS = [
 ] as const;
 
 export const METRIC_COLUMNS = [...CORE_COLUMNS, ...MEASURE_COLUMNS] as const;
+export type CoreColumn = (typeof CORE_COLUMNS)[number];
+export type MeasureColumn = (typeof MEASURE_COLUMNS)[number];
 export type MetricColumn = (typeof METRIC_COLUMNS)[number];
 export type StepMetrics = Readonly<Record<MetricColumn, number>>;
 
+/** The core columns each part of the iteration (lapo-step.ts) produces. */
+export const PART_COLUMNS = {
+  critic: ['critic_loss', 'q1_loss', 'q2_loss', 'v_loss', 'q_mean', 'v_mean'],
+  advantage: ['adv_mean', 'adv_pos_frac'],
+  vae: ['vae_loss', 'vae_recon', 'vae_kl'],
+  actor: ['actor_loss'],
+} as const satisfies Record<string, readonly CoreColumn[]>;
+export type ScalarPart = keyof typeof PART_COLUMNS;
+
+/** A part's scalars, keyed by their metrics.csv columns. */
+export type PartScalars<P extends ScalarPart> = Record<(typeof PART_COLUMNS)[P][number], tf.Scalar>;
+/** The measured scalars of a step, keyed by MEASURE_COLUMNS names. */
+export type MeasuredScalars = Record<MeasureColumn, tf.Scalar>;
+
 /** Online parameter sets whose change over a step is logged (delta_*), by column. */
-export function parameterSets(m: LapoModel): Record<'delta_encoder' | 'delta_critic' | 'delta_actor_vae' | 'delta_actor', NamedVariable[]> {
+export function parameterSets(m: LapoModel): Record<Extract<MeasureColumn, `delta_${string}`>, NamedVariable[]> {
   const all = netVariables(m.online);
   const pick = (p: string) => all.filter(([n]) => n.startsWith(`${p}/`));
   return {

@@ -4,7 +4,7 @@
 import { tf } from '../backend/tf.js';
 import type { NamedVariable } from '../nn/module.js';
 import type { LapoModel } from './model.js';
-import { GROUP_NAMES, type Group, type Groups } from './groups.js';
+import { GROUP_NAMES, type Group, type GroupName, type Groups } from './groups.js';
 
 export interface GradResult {
   /** Gradients of the group's own variables (null where none reached). */
@@ -45,11 +45,11 @@ export function globalNorm(grads: Iterable<tf.Tensor>): tf.Scalar {
 }
 
 /** First conv layer's share of the encoder gradient applied this step (under `both`: the two groups' sum). */
-export function conv1AppliedNorm(groups: Groups, results: GradResult[]): tf.Scalar {
+export function conv1AppliedNorm(groups: Groups, results: Readonly<Record<GroupName, GradResult>>): tf.Scalar {
   const parts = new Map<string, tf.Tensor>();
-  GROUP_NAMES.forEach((g, i) => {
+  GROUP_NAMES.forEach((g) => {
     if (!groups[g].ownsEncoder) return;
-    for (const [n, grad] of results[i].encoderGrads) {
+    for (const [n, grad] of results[g].encoderGrads) {
       if (!n.startsWith('encoder/conv1/')) continue;
       const prev = parts.get(n);
       parts.set(n, prev ? tf.add(prev, grad) : grad);
