@@ -39,7 +39,7 @@ test('usage errors are one line and exit 2; a missing dataset or checkpoint exit
   const cases: [string[], number, RegExp][] = [
     [['diagnose-gradients', ...TINY_FLAGS], 2, /^lapo: --dataset: required/],
     [['diagnose-gradients', '--checkpoint', 'runs/x', '--hidden', '64'], 2, /^lapo: --hidden: the model comes from --checkpoint runs\/x; only --dataset, --encoder-grad, --batch-size and --scratch-dir apply/],
-    [['diagnose-gradients', '--dataset', FILE(), '--encoder-grad', 'sometimes'], 2, /^lapo: --encoder-grad: expected one of critic\|vae\|both\|frozen, found "sometimes"/],
+    [['diagnose-gradients', '--dataset', FILE(), '--encoder-grad', 'sometimes'], 2, /^lapo: --encoder-grad: expected one of critic\|vae\|both\|frozen \(lapo\), actor\|frozen \(bc\), or null, found "sometimes"/],
     [['diagnose-gradients', '--dataset', FILE(), '--batch-from', 'test'], 2, /^lapo: --batch-from: expected train\|valid, found "test"/],
     [['diagnose-gradients', '--dataset', 'nope.h5', ...TINY_FLAGS], 1, /^lapo: nope\.h5: no such file/],
     [['diagnose-gradients', '--checkpoint', 'no/such/run'], 1, /^lapo: no\/such\/run: no such run or checkpoint folder/],
