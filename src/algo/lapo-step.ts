@@ -37,8 +37,11 @@ import { detached } from '../nn/detach.js';
 import { nativePolyakUpdate } from '../backend/native.js';
 import type { NamedVariable } from '../nn/module.js';
 import type { LapoModel } from './model.js';
-import { GROUP_NAMES, GROUP_TABLE, type GroupName, type GroupPart, type Groups } from './groups.js';
-import { conv1AppliedNorm, globalNorm, groupGradients, type GradResult } from './step-grads.js';
+import { GROUP_NAMES, GROUP_TABLE, type GroupName, type GroupPart } from './group-table.js';
+import type { Groups } from './groups.js';
+import { ENCODER_MODES } from './encoder-modes.js';
+import { groupGradients, type GradResult } from './step-grads.js';
+import { measuredScalars, snapshot } from './step-measure.js';
 import {
   bootstrap,
   computeActorLoss,
@@ -49,16 +52,7 @@ import {
   mixedQ,
   type StepInputs,
 } from './lapo-losses.js';
-import {
-  CORE_COLUMNS,
-  MEASURE_COLUMNS,
-  changeNorm,
-  parameterSets,
-  snapshot,
-  type CoreColumn,
-  type MeasuredScalars,
-  type PartScalars,
-} from './metrics.js';
+import { CORE_COLUMNS, MEASURE_COLUMNS, type CoreColumn, type PartScalars } from './metrics.js';
 
 export type { StepInputs } from './lapo-losses.js';
 
@@ -155,7 +149,7 @@ class LapoStep {
 
     const core: Record<CoreColumn, tf.Scalar> = { ...critic.scalars, ...advantage, ...vae.scalars, ...actor.scalars };
     const grads: Record<GroupName, GradResult> = { critic: critic.grads, actorVae: vae.grads, actor: actor.grads };
-    const measured = before ? this.measured(grads, before) : null;
+    const measured = before ? measuredScalars(this.m, this.groups, grads, before) : null;
     const columns = [...CORE_COLUMNS.map((k) => core[k]), ...(measured ? MEASURE_COLUMNS.map((k) => measured[k]) : [])];
     const values = tf.stack(columns) as tf.Tensor1D;
     const gradNorms = this.opts.gradNorms
@@ -180,7 +174,7 @@ class LapoStep {
     if (this.groups[group].ownsEncoder) return true;
     // The historical defect computed the critic loss through the encoder too, without applying that gradient; it
     // is reproduced (and measured) on measure steps only, since unapplied it cannot change the result.
-    return group === 'critic' && this.m.encoderGrad === 'vae' && this.measure;
+    return group === 'critic' && ENCODER_MODES[this.m.encoderGrad].criticGradUnapplied && this.measure;
   }
 
   /**
@@ -237,24 +231,7 @@ class LapoStep {
     softUpdate(this.m, o.critic.namedVariables(), t.critic.namedVariables());
     softUpdate(this.m, o.actor.namedVariables(), t.actor.namedVariables());
     softUpdate(this.m, o.vae.namedVariables(), t.vae.namedVariables());
-    if (this.m.encoderGrad !== 'frozen') softUpdate(this.m, o.encoder.namedVariables(), t.encoder.namedVariables());
-  }
-
-  /** The MEASURE_COLUMNS, by name (NaN for the encoder columns when the model has no encoder). */
-  private measured(grads: Record<GroupName, GradResult>, before: Map<tf.Variable, tf.Tensor>): MeasuredScalars {
-    const hasEncoder = !this.m.online.encoder.identity;
-    const encNorm = (g: GroupName) => (hasEncoder ? globalNorm(grads[g].encoderGrads.values()) : tf.scalar(NaN));
-    const sets = parameterSets(this.m);
-    return {
-      enc_grad_norm_critic: encNorm('critic'),
-      enc_grad_norm_vae: encNorm('actorVae'),
-      enc_grad_norm_actor: encNorm('actor'),
-      enc_conv1_grad_norm: hasEncoder ? conv1AppliedNorm(this.groups, grads) : tf.scalar(NaN),
-      delta_encoder: changeNorm(sets.delta_encoder, before),
-      delta_critic: changeNorm(sets.delta_critic, before),
-      delta_actor_vae: changeNorm(sets.delta_actor_vae, before),
-      delta_actor: changeNorm(sets.delta_actor, before),
-    };
+    if (ENCODER_MODES[this.m.encoderGrad].softUpdatedTarget) softUpdate(this.m, o.encoder.namedVariables(), t.encoder.namedVariables());
   }
 }
 

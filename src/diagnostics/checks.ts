@@ -6,7 +6,7 @@
 //   under vae or frozen that requirement fails on purpose, which is the point of those modes.
 import type { LapoAgent } from '../algo/agent.js';
 import type { EncoderGrad } from '../algo/config.js';
-import type { GroupName } from '../algo/groups.js';
+import type { GroupName } from '../algo/group-table.js';
 import { check, fmtNum, skip, type Check } from './report.js';
 import { PARTS, PART_GROUP, adamUpdate, type Part, type Probe } from './probe.js';
 import { l2, maxAbsChange, paramCount, type HostVars } from './state.js';

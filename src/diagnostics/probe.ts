@@ -8,15 +8,16 @@
 // after a real agent.step() with what the parts predict.
 import { tf } from '../backend/tf.js';
 import type { LapoAgent, StepNoise } from '../algo/agent.js';
-import type { GroupName } from '../algo/groups.js';
+import { GROUP_NAMES, GROUP_TABLE, groupOfPart, type GroupName, type UpdatePart } from '../algo/group-table.js';
 import { lapoIteration } from '../algo/lapo-step.js';
 import type { HostBatch } from '../data/types.js';
 import { hostVars, type HostVars } from './state.js';
 
-export const PARTS = ['critic', 'vae', 'actor'] as const;
-export type Part = (typeof PARTS)[number];
+/** The optimizer parts of the step, in step order. */
+export const PARTS: readonly UpdatePart[] = GROUP_NAMES.map((g) => GROUP_TABLE[g].part);
+export type Part = UpdatePart;
 /** The optimizer group that steps in each part. */
-export const PART_GROUP: Record<Part, GroupName> = { critic: 'critic', vae: 'actorVae', actor: 'actor' };
+export const PART_GROUP = Object.fromEntries(PARTS.map((p) => [p, groupOfPart(p)])) as Record<Part, GroupName>;
 
 export interface OptimizerSnapshot {
   lr: number;

@@ -9,7 +9,7 @@ import { loadDataset } from '../../src/data/load.js';
 import { diagnoseAgent } from '../../src/diagnostics/diagnose.js';
 import { GROUPS, MEANINGS, ownershipChecks, variableNames } from '../../src/diagnostics/checks.js';
 import { hostVars } from '../../src/diagnostics/state.js';
-import type { GroupName } from '../../src/algo/groups.js';
+import type { GroupName } from '../../src/algo/group-table.js';
 import type { NamedVariable } from '../../src/nn/module.js';
 import type { Check } from '../../src/diagnostics/report.js';
 import { Rng } from '../../src/util/rng.js';
