@@ -3,7 +3,7 @@
 // the critic loss is still computed through the encoder (and its gradient measured) without being applied, as
 // the historical defect did. model.ts, groups.ts and lapo-step.ts read this table instead of testing mode names.
 // (src/diagnostics/checks.ts keeps its own statement of the same expectations on purpose: it is the oracle.)
-import type { EncoderGrad } from './config.js';
+import type { EncoderGrad } from '../config/schema.js';
 import type { GroupName } from './group-table.js';
 
 export interface EncoderMode {

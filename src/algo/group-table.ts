@@ -3,7 +3,7 @@
 // grads.csv), the part of the step (lapo-step.ts) that steps it, and its metrics.csv columns (loss, encoder
 // gradient norm, parameter change). Which groups the encoder joins is the encoder mode's business
 // (encoder-modes.ts); groups.ts builds the optimizers from both tables.
-import type { LapoConfig } from './config.js';
+import type { LapoConfig } from '../config/schema.js';
 import type { CoreColumn, MeasureColumn } from './metrics.js';
 
 export type GroupName = 'critic' | 'actorVae' | 'actor';

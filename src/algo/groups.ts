@@ -9,7 +9,7 @@
 import { LapoError } from '../errors.js';
 import { Adam } from '../nn/adam.js';
 import { prefixed, type NamedVariable } from '../nn/module.js';
-import type { EncoderGrad } from './config.js';
+import type { EncoderGrad } from '../config/schema.js';
 import type { LapoNets } from './model.js';
 import { ENCODER_NAMES, GROUP_NAMES, GROUP_TABLE, type GroupName, type LrKey } from './group-table.js';
 import { ENCODER_MODES, ownsEncoder } from './encoder-modes.js';

@@ -6,7 +6,7 @@ import { Rng } from '../util/rng.js';
 import { copyInto, prefixed, type NamedVariable } from '../nn/module.js';
 import { ObservationEncoder, type EncoderShape } from '../nn/encoder.js';
 import { ConditionalVae, LatentActor, TwinCritic } from './networks.js';
-import type { EncoderGrad } from './config.js';
+import type { EncoderGrad } from '../config/schema.js';
 import { ENCODER_NAMES, GROUP_TABLE } from './group-table.js';
 import { ENCODER_MODES } from './encoder-modes.js';
 

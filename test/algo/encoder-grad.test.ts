@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../helpers/backend.js';
 import { tf } from '../../src/backend/tf.js';
-import type { EncoderGrad } from '../../src/algo/config.js';
+import type { EncoderGrad } from '../../src/config/schema.js';
 import { lapoIteration, type PartOutcome, type StepPart } from '../../src/algo/lapo-step.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomBatch, toyAgent } from './toy.js';
