@@ -3,7 +3,7 @@
 // 256 features; MLPs 256×3; latent 2×16 = 32), and LapoAgent.step as the trainer calls it.
 // bench/torch_reference.py builds the same networks and iteration in PyTorch.
 import { LapoAgent } from '../src/algo/agent.js';
-import { parseConfig } from '../src/algo/config.js';
+import { parseConfig } from '../src/config/schema.js';
 import type { HostBatch, ObsSpec } from '../src/data/types.js';
 import { Rng } from '../src/util/rng.js';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Rewrites the configuration table of docs/algorithm.md from the schema (test/docs/config-table.test.ts checks it).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configKeyTable } from '../dist/algo/config-table.js';
+import { configKeyTable } from '../dist/config/table.js';
 
 const file = 'docs/algorithm.md';
 const page = readFileSync(file, 'utf8');

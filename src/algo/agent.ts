@@ -7,9 +7,11 @@ import { LapoError } from '../errors.js';
 import type { HostBatch } from '../data/types.js';
 import type { Observation } from '../nn/encoder.js';
 import type { NamedVariable } from '../nn/module.js';
-import { lapoEncoderGrad, type LapoConfig } from './config.js';
+import { type LapoConfig } from '../config/schema.js';
+import { lapoEncoderGrad } from '../config/resolve.js';
+import { buildGroups, checkGroups, type Groups } from './groups.js';
+import { GROUP_NAMES, GROUP_TABLE, type GroupName } from './group-table.js';
 import { encoderShapeOf, expectLength, observationOf } from './observation.js';
-import { buildGroups, checkGroups, GROUP_NAMES, type GroupName, type Groups } from './groups.js';
 import { lapoIteration, type StepInputs } from './lapo-step.js';
 import { toMetrics, type StepMetrics } from './metrics.js';
 import type { AgentDims, Evaluation, GradNorm, StepOutcome, TrainableAgent } from './agent-types.js';
@@ -17,9 +19,6 @@ import { buildNets, disposeNets, makeHyperTensors, modelVariables, type LapoMode
 
 export type { StepMetrics } from './metrics.js';
 export type { AgentDims, Evaluation, GradNorm } from './agent-types.js';
-
-/** Group names as the CSV files spell them (config actorVae, CSV actor_vae). */
-const CSV_GROUP: Record<GroupName, string> = { critic: 'critic', actorVae: 'actor_vae', actor: 'actor' };
 
 /** Raw N(0,1) draws of one step, row-major [B, latentDim] each. */
 export interface StepNoise {
@@ -88,10 +87,10 @@ export class LapoAgent implements TrainableAgent {
     return this.model.hp;
   }
 
-  /** The trainer's step: stepDetailed with grads.csv group names. */
+  /** The trainer's step: stepDetailed with grads.csv group names (GROUP_TABLE prefixes). */
   train(batch: HostBatch, opts: { measure: boolean; gradNorms: boolean }): StepOutcome {
     const r = this.stepDetailed(batch, opts);
-    return { metrics: r.metrics, gradNorms: r.gradNorms?.map((g) => ({ ...g, group: CSV_GROUP[g.group as GroupName] })) ?? null };
+    return { metrics: r.metrics, gradNorms: r.gradNorms?.map((g) => ({ ...g, group: GROUP_TABLE[g.group as GroupName].prefix })) ?? null };
   }
 
   /** One critic → VAE → actor iteration plus soft updates; returns the metrics.csv numbers of this step. */

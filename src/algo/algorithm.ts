@@ -1,7 +1,7 @@
 // The algorithms `lapo train --algo NAME` can run, as one registry: each entry builds its agent and names the
 // metrics.csv columns its step returns. The trainer, checkpoints, evaluation and the experiment runner see only
 // the TrainableAgent interface below, so adding an algorithm is one entry here and one agent class.
-import type { AlgoName, LapoConfig } from './config.js';
+import type { AlgoName, LapoConfig } from '../config/schema.js';
 import type { AgentDims, TrainableAgent } from './agent-types.js';
 import { LapoAgent } from './agent.js';
 import { BcAgent, BC_CORE_COLUMNS, BC_MEASURE_COLUMNS } from './bc-agent.js';

@@ -12,7 +12,8 @@ import { Adam } from '../nn/adam.js';
 import { ObservationEncoder, type Observation } from '../nn/encoder.js';
 import { Mlp, layerNames } from '../nn/mlp.js';
 import { prefixed, type NamedVariable } from '../nn/module.js';
-import { encoderGradOf, type LapoConfig } from './config.js';
+import { type LapoConfig } from '../config/schema.js';
+import { encoderGradOf } from '../config/resolve.js';
 import { encoderShapeOf, observationOf } from './observation.js';
 import type { AgentDims, Evaluation, GradNorm, StepOutcome, TrainableAgent } from './agent-types.js';
 

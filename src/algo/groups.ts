@@ -1,6 +1,6 @@
-// The optimizer groups: ONE table says which networks each group trains, at which learning rate, and under which
-// --encoder-grad modes the observation encoder joins it. Everything else (the Adam instances, which losses flow
-// into the encoder, the start-up check) is derived from this table, so the historical defect (encoder in the VAE
+// The optimizer groups: one Adam per row of GROUP_TABLE (group-table.ts), holding that row's network and, where
+// the encoder mode (encoder-modes.ts) says so, the observation encoder. Everything else (which losses flow into
+// the encoder, the start-up check) is derived from these two tables, so the historical defect (encoder in the VAE
 // optimizer) can only happen by asking for it: --encoder-grad vae.
 //
 // Coverage under `frozen`: the encoder's variables are created non-trainable (trainable=false), so "every
@@ -9,30 +9,10 @@
 import { LapoError } from '../errors.js';
 import { Adam } from '../nn/adam.js';
 import { prefixed, type NamedVariable } from '../nn/module.js';
-import type { EncoderGrad } from './config.js';
+import type { EncoderGrad } from '../config/schema.js';
 import type { LapoNets } from './model.js';
-
-export type GroupName = 'critic' | 'actorVae' | 'actor';
-export const GROUP_NAMES: readonly GroupName[] = ['critic', 'actorVae', 'actor'];
-
-type NetKey = 'critic' | 'vae' | 'actor';
-type LrKey = 'criticLr' | 'vaeLr' | 'actorLr';
-
-interface GroupRow {
-  nets: readonly NetKey[];
-  lr: LrKey;
-  /** --encoder-grad modes under which the encoder's variables belong to this group. */
-  encoderUnder: readonly EncoderGrad[];
-}
-
-/** THE table. */
-export const GROUP_TABLE: Readonly<Record<GroupName, GroupRow>> = {
-  critic: { nets: ['critic'], lr: 'criticLr', encoderUnder: ['critic', 'both'] },
-  actorVae: { nets: ['vae'], lr: 'vaeLr', encoderUnder: ['vae', 'both'] },
-  actor: { nets: ['actor'], lr: 'actorLr', encoderUnder: [] },
-};
-
-const NET_PREFIX: Record<NetKey, string> = { critic: 'critic', vae: 'actor_vae', actor: 'actor' };
+import { ENCODER_NAMES, GROUP_NAMES, GROUP_TABLE, type GroupName, type LrKey } from './group-table.js';
+import { ENCODER_MODES, ownsEncoder } from './encoder-modes.js';
 
 export interface Group {
   name: GroupName;
@@ -45,18 +25,14 @@ export interface Group {
 
 export type Groups = Readonly<Record<GroupName, Group>>;
 
-export function ownsEncoder(group: GroupName, mode: EncoderGrad): boolean {
-  return GROUP_TABLE[group].encoderUnder.includes(mode);
-}
-
 export function buildGroups(nets: LapoNets, cfg: Record<LrKey, number> & { encoderGrad: EncoderGrad }): Groups {
-  const encoderVars = prefixed('encoder', nets.encoder.namedVariables());
+  const encoderVars = prefixed(ENCODER_NAMES.prefix, nets.encoder.namedVariables());
   const make = (name: GroupName): Group => {
     const row = GROUP_TABLE[name];
     const own = ownsEncoder(name, cfg.encoderGrad);
     const variables = [
       ...(own ? encoderVars : []),
-      ...row.nets.flatMap((k) => prefixed(NET_PREFIX[k], nets[k].namedVariables())),
+      ...prefixed(row.prefix, nets[row.net].namedVariables()),
     ];
     const lr = cfg[row.lr];
     const optimizer = new Adam(
@@ -92,12 +68,12 @@ export function checkGroups(
   for (const [v, name] of known) {
     const gs = owners.get(v) ?? [];
     if (gs.length === 0) throw fail(`${name} is trainable but in no group`);
-    const isEncoder = name.startsWith('encoder/');
-    if (gs.length > 1 && !(isEncoder && mode === 'both')) {
+    const isEncoder = name.startsWith(`${ENCODER_NAMES.prefix}/`);
+    if (gs.length > 1 && !(isEncoder && ENCODER_MODES[mode].owners.length > 1)) {
       throw fail(`${name} is in groups ${gs.join(' and ')}; groups must be disjoint (only the encoder, only under both)`);
     }
     if (isEncoder) {
-      const want = GROUP_NAMES.filter((g) => GROUP_TABLE[g].encoderUnder.includes(mode));
+      const want = GROUP_NAMES.filter((g) => ownsEncoder(g, mode));
       if (gs.length !== want.length || gs.some((g) => !want.includes(g))) {
         throw fail(`${name} is in ${gs.join(' and ')}, expected ${want.join(' and ') || 'no group'}`);
       }

@@ -2,8 +2,6 @@
 // which the trainer adds). The first twelve come from every step; the encoder-gradient and parameter-change
 // columns only from `measure` steps (NaN otherwise, and NaN when the model has no encoder: state-only data).
 import { tf } from '../backend/tf.js';
-import type { NamedVariable } from '../nn/module.js';
-import { netVariables, type LapoModel } from './model.js';
 
 export const CORE_COLUMNS = [
   'critic_loss',
@@ -32,34 +30,24 @@ export const MEASURE_COLUMNS = [
 ] as const;
 
 export const METRIC_COLUMNS = [...CORE_COLUMNS, ...MEASURE_COLUMNS] as const;
+export type CoreColumn = (typeof CORE_COLUMNS)[number];
+export type MeasureColumn = (typeof MEASURE_COLUMNS)[number];
 export type MetricColumn = (typeof METRIC_COLUMNS)[number];
 export type StepMetrics = Readonly<Record<MetricColumn, number>>;
 
-/** Online parameter sets whose change over a step is logged (delta_*), by column. */
-export function parameterSets(m: LapoModel): Record<'delta_encoder' | 'delta_critic' | 'delta_actor_vae' | 'delta_actor', NamedVariable[]> {
-  const all = netVariables(m.online);
-  const pick = (p: string) => all.filter(([n]) => n.startsWith(`${p}/`));
-  return {
-    delta_encoder: pick('encoder'),
-    delta_critic: pick('critic'),
-    delta_actor_vae: pick('actor_vae'),
-    delta_actor: pick('actor'),
-  };
-}
+/** The core columns each part of the iteration (lapo-step.ts) produces. */
+export const PART_COLUMNS = {
+  critic: ['critic_loss', 'q1_loss', 'q2_loss', 'v_loss', 'q_mean', 'v_mean'],
+  advantage: ['adv_mean', 'adv_pos_frac'],
+  vae: ['vae_loss', 'vae_recon', 'vae_kl'],
+  actor: ['actor_loss'],
+} as const satisfies Record<string, readonly CoreColumn[]>;
+export type ScalarPart = keyof typeof PART_COLUMNS;
 
-/** Cheap copies of the online parameters (they share data until a variable is reassigned). */
-export function snapshot(m: LapoModel): Map<tf.Variable, tf.Tensor> {
-  const out = new Map<tf.Variable, tf.Tensor>();
-  for (const [, v] of netVariables(m.online)) out.set(v, tf.clone(v));
-  return out;
-}
-
-/** L2 norm of the change of a parameter set since `before` (NaN for an empty set). */
-export function changeNorm(vars: readonly NamedVariable[], before: Map<tf.Variable, tf.Tensor>): tf.Scalar {
-  if (vars.length === 0) return tf.scalar(NaN);
-  const sq = vars.map(([, v]) => tf.sum(tf.squaredDifference(v, before.get(v)!)));
-  return tf.sqrt(tf.addN(sq)) as tf.Scalar;
-}
+/** A part's scalars, keyed by their metrics.csv columns. */
+export type PartScalars<P extends ScalarPart> = Record<(typeof PART_COLUMNS)[P][number], tf.Scalar>;
+/** The measured scalars of a step, keyed by MEASURE_COLUMNS names. */
+export type MeasuredScalars = Record<MeasureColumn, tf.Scalar>;
 
 /** Turns the stacked values back into named numbers. */
 export function toMetrics(values: ArrayLike<number>, measured: boolean): StepMetrics {

@@ -6,7 +6,9 @@ import { Rng } from '../util/rng.js';
 import { copyInto, prefixed, type NamedVariable } from '../nn/module.js';
 import { ObservationEncoder, type EncoderShape } from '../nn/encoder.js';
 import { ConditionalVae, LatentActor, TwinCritic } from './networks.js';
-import type { EncoderGrad } from './config.js';
+import type { EncoderGrad } from '../config/schema.js';
+import { ENCODER_NAMES, GROUP_TABLE } from './group-table.js';
+import { ENCODER_MODES } from './encoder-modes.js';
 
 export interface LapoNets {
   encoder: ObservationEncoder;
@@ -82,11 +84,11 @@ export function makeHyperTensors(hp: Hyper): HyperTensors {
 
 /**
  * Online networks with PyTorch-default init from `rng` (encoder, critic, actor, VAE, in that order) and targets
- * as exact copies. The encoder is created non-trainable under --encoder-grad frozen.
+ * as exact copies. The encoder is created non-trainable where its mode says so (frozen).
  */
 export function buildNets(shape: NetShape, c: HyperTensors, encoderGrad: EncoderGrad, rng: Rng): { online: LapoNets; target: LapoNets } {
   const featDim = shape.encoder.imageSize === null ? shape.encoder.stateDim : shape.encoder.featureDim;
-  const encoder = ObservationEncoder.create(shape.encoder, rng.fork(), encoderGrad !== 'frozen');
+  const encoder = ObservationEncoder.create(shape.encoder, rng.fork(), ENCODER_MODES[encoderGrad].trainable);
   const critic = TwinCritic.create(featDim, shape.actionDim, shape.hidden, rng.fork());
   const actor = LatentActor.create(featDim, shape.latentDim, shape.hidden, c.maxLatentAction, rng.fork());
   const vae = ConditionalVae.create(featDim, shape.actionDim, shape.latentDim, shape.hidden, rng.fork());
@@ -103,10 +105,10 @@ export function buildNets(shape: NetShape, c: HyperTensors, encoderGrad: Encoder
 /** Stable names of one set of nets: encoder/..., critic/..., actor/..., actor_vae/... */
 export function netVariables(nets: LapoNets): NamedVariable[] {
   return [
-    ...prefixed('encoder', nets.encoder.namedVariables()),
-    ...prefixed('critic', nets.critic.namedVariables()),
-    ...prefixed('actor', nets.actor.namedVariables()),
-    ...prefixed('actor_vae', nets.vae.namedVariables()),
+    ...prefixed(ENCODER_NAMES.prefix, nets.encoder.namedVariables()),
+    ...prefixed(GROUP_TABLE.critic.prefix, nets.critic.namedVariables()),
+    ...prefixed(GROUP_TABLE.actor.prefix, nets.actor.namedVariables()),
+    ...prefixed(GROUP_TABLE.actorVae.prefix, nets.vae.namedVariables()),
   ];
 }
 

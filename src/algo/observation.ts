@@ -4,7 +4,7 @@ import { tf } from '../backend/tf.js';
 import { imagesToTensor } from '../backend/native.js';
 import { stateDim, totalChannels, type HostBatch, type ObsSpec } from '../data/types.js';
 import type { EncoderShape, Observation } from '../nn/encoder.js';
-import type { LapoConfig } from './config.js';
+import type { LapoConfig } from '../config/schema.js';
 
 type EncoderKeys = 'convChannels' | 'convStrides' | 'stateHidden' | 'featureDim' | 'featureNorm' | 'imagePool';
 

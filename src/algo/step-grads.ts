@@ -1,10 +1,11 @@
 // Gradient plumbing of the LAPO step (lapo-step.ts): one backward pass per group, optionally with the encoder's
 // variables in the differentiation list so a loss's encoder gradient can be measured (or honestly found absent),
-// and the norms logged on measure steps.
+// and the norms logged on measure steps (step-measure.ts).
 import { tf } from '../backend/tf.js';
-import type { NamedVariable } from '../nn/module.js';
+import { prefixed, type NamedVariable } from '../nn/module.js';
 import type { LapoModel } from './model.js';
-import { GROUP_NAMES, type Group, type Groups } from './groups.js';
+import type { Group } from './groups.js';
+import { ENCODER_NAMES } from './group-table.js';
 
 export interface GradResult {
   /** Gradients of the group's own variables (null where none reached). */
@@ -35,25 +36,5 @@ export function groupGradients(m: LapoModel, group: Group, loss: () => tf.Scalar
 }
 
 function encoderNamed(m: LapoModel): NamedVariable[] {
-  return m.online.encoder.namedVariables().map(([n, v]) => [`encoder/${n}`, v] as const);
-}
-
-/** Global L2 norm of a set of gradients (0 when empty). */
-export function globalNorm(grads: Iterable<tf.Tensor>): tf.Scalar {
-  const sq = [...grads].map((g) => tf.sum(tf.square(g)));
-  return sq.length === 0 ? tf.scalar(0) : (tf.sqrt(tf.addN(sq)) as tf.Scalar);
-}
-
-/** First conv layer's share of the encoder gradient applied this step (under `both`: the two groups' sum). */
-export function conv1AppliedNorm(groups: Groups, results: GradResult[]): tf.Scalar {
-  const parts = new Map<string, tf.Tensor>();
-  GROUP_NAMES.forEach((g, i) => {
-    if (!groups[g].ownsEncoder) return;
-    for (const [n, grad] of results[i].encoderGrads) {
-      if (!n.startsWith('encoder/conv1/')) continue;
-      const prev = parts.get(n);
-      parts.set(n, prev ? tf.add(prev, grad) : grad);
-    }
-  });
-  return globalNorm(parts.values());
+  return prefixed(ENCODER_NAMES.prefix, m.online.encoder.namedVariables());
 }

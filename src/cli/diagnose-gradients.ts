@@ -2,26 +2,17 @@
 // A fresh model is described with the same flags (or --config file) as `lapo train`, parsed by the same code, so
 // the model diagnosed is the one `lapo train` would build. With --checkpoint the model comes from the checkpoint
 // and only --dataset, --encoder-grad (must match), --batch-size and --scratch-dir apply.
-import { Option, type Command } from 'commander';
-import { CONFIG_KEYS, configDefaults, describeKey } from '../algo/config.js';
+import type { Command } from 'commander';
+import { flagFor } from '../config/schema.js';
+import { addConfigOptions, configFromOptions } from '../config/flags.js';
 import { LapoError } from '../errors.js';
 import { globalsOf, startBackend } from './context.js';
 import { choiceFlag } from './parse.js';
-import { buildRequest, kebab } from './train.js';
+import { buildRequest } from './train.js';
 
 const CHECKPOINT_KEYS = ['dataset', 'encoderGrad', 'batchSize', 'scratchDir'];
 // Accepted so that a `lapo train` command line can be reused as is, but they do not change one step: not in --help.
 const HIDDEN_KEYS = ['runName', 'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes'];
-
-/** Commander's attribute for a kebab flag (--batch-size → batchSize, --max-memory-mb → maxMemoryMb). */
-function attr(key: string): string {
-  return kebab(key).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function argName(key: string): string {
-  const d = (configDefaults as Record<string, unknown>)[key];
-  return Array.isArray(d) ? '<a,b,...>' : typeof d === 'number' ? '<n>' : '<value>';
-}
 
 export function registerDiagnoseGradients(program: Command): void {
   const cmd = program
@@ -31,22 +22,17 @@ export function registerDiagnoseGradients(program: Command): void {
     .option('--config <file.json>', 'JSON file of config keys, as for lapo train (fresh model)')
     .option('--batch-from <split>', 'draw the batch from the train or valid split', choiceFlag('--batch-from', ['train', 'valid'] as const), 'train')
     .option('--json', 'print the report as one JSON object', false);
-  for (const key of CONFIG_KEYS) {
-    const d = (configDefaults as Record<string, unknown>)[key];
-    const shown = d === undefined || d === null ? '' : ` (default: ${Array.isArray(d) ? d.join(',') : String(d)})`;
-    const opt = new Option(`--${kebab(key)} ${argName(key)}`, `${describeKey(key)}${shown}`);
-    cmd.addOption(HIDDEN_KEYS.includes(key) ? opt.hideHelp() : opt);
-  }
+  addConfigOptions(cmd, HIDDEN_KEYS);
   cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const g = globalsOf(self);
     const base = { runsDir: 'runs', quiet: true, checkLeaks: false, argv: [], backend: null };
-    const given = CONFIG_KEYS.filter((k) => opts[attr(k)] !== undefined);
+    const given = Object.keys(configFromOptions(opts));
     const checkpoint = typeof opts.checkpoint === 'string' ? opts.checkpoint : undefined;
     let request: Parameters<typeof import('../diagnostics/diagnose.js').diagnoseGradients>[0];
     if (checkpoint !== undefined) {
       const extra = given.find((k) => !CHECKPOINT_KEYS.includes(k)) ?? (opts.config !== undefined ? 'config' : undefined);
       if (extra) {
-        throw new LapoError('usage', `--${kebab(extra)}: the model comes from --checkpoint ${checkpoint}; only --dataset, --encoder-grad, --batch-size and --scratch-dir apply to it`);
+        throw new LapoError('usage', `${flagFor(extra)}: the model comes from --checkpoint ${checkpoint}; only --dataset, --encoder-grad, --batch-size and --scratch-dir apply to it`);
       }
       // Validated by the same parser as lapo train (the dataset placeholder only satisfies the schema).
       const req = buildRequest({ ...opts, dataset: opts.dataset ?? '-' }, base);

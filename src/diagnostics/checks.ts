@@ -5,8 +5,8 @@
 //   to the group(s) --encoder-grad names, and the critic's value gradient must reach and move it in every mode:
 //   under vae or frozen that requirement fails on purpose, which is the point of those modes.
 import type { LapoAgent } from '../algo/agent.js';
-import type { EncoderGrad } from '../algo/config.js';
-import type { GroupName } from '../algo/groups.js';
+import type { EncoderGrad } from '../config/schema.js';
+import type { GroupName } from '../algo/group-table.js';
 import { check, fmtNum, skip, type Check } from './report.js';
 import { PARTS, PART_GROUP, adamUpdate, type Part, type Probe } from './probe.js';
 import { l2, maxAbsChange, paramCount, type HostVars } from './state.js';

@@ -3,7 +3,8 @@
 // reports where every gradient went (checks.ts). All steps are taken on in-memory copies: the checkpoint and the
 // dataset are only read.
 import { LapoAgent, type StepNoise } from '../algo/agent.js';
-import { lapoEncoderGrad, resolveConfig, type AnyEncoderGrad, type EncoderGrad, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
+import { type AnyEncoderGrad, type EncoderGrad, type LapoConfig } from '../config/schema.js';
+import { lapoEncoderGrad, resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { randomShift } from '../data/augment.js';
 import { loadDataset } from '../data/load.js';
 import { totalChannels, type HostBatch, type ObsSpec, type TransitionDataset } from '../data/types.js';

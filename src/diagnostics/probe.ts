@@ -1,30 +1,23 @@
-// Takes one LAPO iteration apart: the same functions, in the same order, as lapoIteration (src/algo/lapo-step.ts)
-// — critic update, advantage, VAE update, actor update, soft target updates — with a host copy of every variable
-// between the parts, each part's encoder gradient, and each optimizer's state just before its part.
-// The parts run with `measure` on: the encoder's variables are then in every loss's differentiation list, so a
+// Takes one LAPO iteration apart: it runs lapoIteration (src/algo/lapo-step.ts) itself and, through its afterPart
+// hook, takes a host copy of every variable after each part (critic update, advantage, VAE update, actor update,
+// soft target updates) and each part's encoder gradient; each optimizer's state is copied before the step (a
+// group's optimizer state changes only in its own part). The iteration runs with `measure` on: the encoder's variables are then in every loss's differentiation list, so a
 // loss that does not reach the encoder honestly yields no gradient (norm 0), and under --encoder-grad vae the
 // critic's encoder gradient is computed (as the historical defect did) but, as there, never applied.
 // Whether these parts really are the training step is itself checked: the survival check compares the encoder
 // after a real agent.step() with what the parts predict.
 import { tf } from '../backend/tf.js';
 import type { LapoAgent, StepNoise } from '../algo/agent.js';
-import type { GroupName } from '../algo/groups.js';
-import {
-  actorUpdate,
-  advantageAndPolicyFeatures,
-  criticUpdate,
-  disposeStep,
-  prepareStep,
-  softUpdateTargets,
-  vaeUpdate,
-} from '../algo/lapo-step.js';
+import { GROUP_NAMES, GROUP_TABLE, groupOfPart, type GroupName, type UpdatePart } from '../algo/group-table.js';
+import { lapoIteration } from '../algo/lapo-step.js';
 import type { HostBatch } from '../data/types.js';
 import { hostVars, type HostVars } from './state.js';
 
-export const PARTS = ['critic', 'vae', 'actor'] as const;
-export type Part = (typeof PARTS)[number];
+/** The optimizer parts of the step, in step order. */
+export const PARTS: readonly UpdatePart[] = GROUP_NAMES.map((g) => GROUP_TABLE[g].part);
+export type Part = UpdatePart;
 /** The optimizer group that steps in each part. */
-export const PART_GROUP: Record<Part, GroupName> = { critic: 'critic', vae: 'actorVae', actor: 'actor' };
+export const PART_GROUP = Object.fromEntries(PARTS.map((p) => [p, groupOfPart(p)])) as Record<Part, GroupName>;
 
 export interface OptimizerSnapshot {
   lr: number;
@@ -70,40 +63,28 @@ function hostGrads(grads: Map<string, tf.Tensor>): Map<string, Float32Array> {
   return out;
 }
 
-/** Runs one iteration part by part on `agent` (which it changes: restore it afterwards). */
+/** Runs one iteration on `agent`, observing it part by part (it changes the agent: restore it afterwards). */
 export function probeIteration(agent: LapoAgent, batch: HostBatch, noise: StepNoise): Probe {
-  const m = agent.model;
-  const groups = agent.groups;
   let probe: Probe | null = null;
   // The result is host data, so it is handed out through a variable rather than as the tidy's return value.
   tf.tidy(() => {
     const inp = agent.stepInputs(batch, noise);
     const before = hostVars(agent);
-    const st = prepareStep(m, groups, inp, true);
-    try {
-      const optimizerBefore = {} as Record<Part, OptimizerSnapshot>;
-      const encoderGrads = {} as Record<Part, Map<string, Float32Array>>;
-      const after = {} as Record<Part, HostVars>;
-
-      optimizerBefore.critic = optimizerSnapshot(agent, 'critic');
-      encoderGrads.critic = hostGrads(criticUpdate(m, groups, st, true).encoderGrads);
-      after.critic = hostVars(agent);
-
-      advantageAndPolicyFeatures(m, st);
-      optimizerBefore.vae = optimizerSnapshot(agent, 'actorVae');
-      encoderGrads.vae = hostGrads(vaeUpdate(m, groups, st, true).encoderGrads);
-      after.vae = hostVars(agent);
-
-      optimizerBefore.actor = optimizerSnapshot(agent, 'actor');
-      encoderGrads.actor = hostGrads(actorUpdate(m, groups, st, true).encoderGrads);
-      after.actor = hostVars(agent);
-
-      softUpdateTargets(m);
-      const afterSoft = hostVars(agent);
-      probe = { before, after, afterSoft, encoderGrads, optimizerBefore };
-    } finally {
-      disposeStep(st);
-    }
+    const optimizerBefore = {} as Record<Part, OptimizerSnapshot>;
+    for (const p of PARTS) optimizerBefore[p] = optimizerSnapshot(agent, PART_GROUP[p]);
+    const encoderGrads = {} as Record<Part, Map<string, Float32Array>>;
+    const after = {} as Record<Part, HostVars>;
+    let afterSoft: HostVars | null = null;
+    lapoIteration(agent.model, agent.groups, inp, {
+      measure: true,
+      afterPart: (part, outcome) => {
+        if (part === 'targets') afterSoft = hostVars(agent);
+        if (part === 'advantage' || part === 'targets') return;
+        encoderGrads[part] = hostGrads(outcome.grads!.encoderGrads);
+        after[part] = hostVars(agent);
+      },
+    });
+    probe = { before, after, afterSoft: afterSoft!, encoderGrads, optimizerBefore };
   });
   return probe!;
 }

@@ -2,7 +2,7 @@
 // on the same data, budget and seeds. `critic-shift` is the product's design; `vae-shift` is the historical
 // defect (encoder trained only by the VAE's reconstruction loss); `frozen-shift` never trains the encoder
 // (random conv features), the floor any learned encoder must beat.
-import type { LapoConfig } from '../algo/config.js';
+import type { LapoConfig } from '../config/schema.js';
 import { LapoError } from '../errors.js';
 
 export interface Arm {

@@ -8,7 +8,7 @@
 //      Q MSE and the task score, rewritten after every run so partial results are readable while it runs.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LapoConfig } from '../algo/config.js';
+import type { LapoConfig } from '../config/schema.js';
 import type { BackendInfo } from '../backend/init.js';
 import { generateDataset } from '../env/generate.js';
 import { createTrainEvaluator } from '../eval/periodic.js';

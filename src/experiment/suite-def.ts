@@ -1,7 +1,7 @@
 // The benchmark suites of `lapo experiment run --suite NAME`: cells (a built-in task and a behaviour mixture, one
 // generated dataset each) × arms (config overrides, BC among them) × seeds, every run with the same budget and
 // evaluation schedule. `pixels` is the suite the README's results table comes from.
-import type { LapoConfig } from '../algo/config.js';
+import type { LapoConfig } from '../config/schema.js';
 import { LapoError } from '../errors.js';
 
 export interface SuiteCell {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LapoConfig } from '../algo/config.js';
+import type { LapoConfig } from '../config/schema.js';
 import { generateDataset } from '../env/generate.js';
 import { LapoError } from '../errors.js';
 import { writeJsonAtomic } from '../run/atomic.js';

@@ -17,7 +17,8 @@ import { writeDirAtomic } from './atomic.js';
 import { readJson } from './run-folder.js';
 import { createAgent } from '../algo/algorithm.js';
 import type { TrainableAgent } from '../algo/agent-types.js';
-import { parseConfig, type ResolvedConfig } from '../algo/config.js';
+import { parseConfig } from '../config/schema.js';
+import { type ResolvedConfig } from '../config/resolve.js';
 import { toHost, packBlob, unpackBlob, fromHost, type BlobManifest, type HostTensor } from './tensor-blob.js';
 
 /** What a checkpoint needs from an agent (every TrainableAgent implements it). */

@@ -1,6 +1,6 @@
 // The columns of the run's CSV files, in their fixed order (conventions §6; issue 4 point 6 lists metrics.csv).
 // metrics.csv: the trainer's three columns, then the algorithm's columns (algorithm.ts) in its order.
-import type { AlgoName } from '../algo/config.js';
+import type { AlgoName } from '../config/schema.js';
 import { metricColumns } from '../algo/algorithm.js';
 
 export const TRAINER_COLUMNS = ['step', 'wall_s', 'updates_per_s'] as const;

@@ -4,7 +4,8 @@
 // checkpoint's step so the files end up as a straight run writes them).
 import { dirname } from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
+import { parseConfig, type LapoConfig } from '../config/schema.js';
+import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { createAgent } from '../algo/algorithm.js';
 import type { TrainableAgent } from '../algo/agent-types.js';
 import { loadDataset, type LoadOptions } from '../data/load.js';

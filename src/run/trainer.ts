@@ -9,7 +9,7 @@
 //   Divergence: a non-finite loss stops the run (status failed) naming the column and step, before any
 //   checkpoint of the diverged weights is written; saveCheckpoint also refuses non-finite weights.
 import { tf } from '../backend/tf.js';
-import type { LapoConfig } from '../algo/config.js';
+import type { LapoConfig } from '../config/schema.js';
 import type { TrainableAgent } from '../algo/agent-types.js';
 import { ALGORITHMS } from '../algo/algorithm.js';
 import { randomShift } from '../data/augment.js';

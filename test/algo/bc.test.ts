@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALGORITHMS, createAgent } from '../../src/algo/algorithm.js';
-import { ALGOS } from '../../src/algo/config.js';
+import { ALGOS } from '../../src/config/schema.js';
 import { loadDataset } from '../../src/data/load.js';
 import { generateDataset } from '../../src/env/generate.js';
 import { evaluateOffline } from '../../src/eval/offline.js';

@@ -1,7 +1,8 @@
 // The config schema: official defaults, strictness, one-line errors naming the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_KEYS, configDefaults, describeKey, flagFor, parseConfig, resolveConfig } from '../../src/algo/config.js';
+import { CONFIG_KEYS, configDefaults, describeKey, flagFor, parseConfig } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { LapoError } from '../../src/errors.js';
 
 test('defaults are the official LAPO command-line defaults', () => {

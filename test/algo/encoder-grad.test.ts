@@ -1,19 +1,11 @@
-// --encoder-grad: which losses reach the observation encoder and which optimizer moves it. The step is run part
-// by part (critic, advantage, VAE, actor) so each part's effect on the encoder is seen on its own.
+// --encoder-grad: which losses reach the observation encoder and which optimizer moves it. The step is observed
+// after each part (critic, advantage, VAE, actor, targets) so each part's effect on the encoder is seen on its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../helpers/backend.js';
 import { tf } from '../../src/backend/tf.js';
-import type { EncoderGrad } from '../../src/algo/config.js';
-import {
-  actorUpdate,
-  advantageAndPolicyFeatures,
-  criticUpdate,
-  disposeStep,
-  prepareStep,
-  softUpdateTargets,
-  vaeUpdate,
-} from '../../src/algo/lapo-step.js';
+import type { EncoderGrad } from '../../src/config/schema.js';
+import { lapoIteration, type PartOutcome, type StepPart } from '../../src/algo/lapo-step.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomBatch, toyAgent } from './toy.js';
 import type { LapoAgent } from '../../src/algo/agent.js';
@@ -47,40 +39,36 @@ interface PartReport {
   gradActorHas: boolean;
 }
 
-/** Runs one measured iteration part by part, recording the encoder after each part. */
+/** Runs one measured iteration, recording the encoder (and its target) after each part. */
 function runParts(mode: EncoderGrad): PartReport {
   const agent = toyAgent(mode, 3);
   const batch = randomBatch(new Rng(7), 8);
   const e0 = encoderValues(agent);
   const rep = tf.tidy(() => {
     const inp = agent.stepInputs(batch, agent.drawNoise(batch.size));
-    const st = prepareStep(agent.model, agent.groups, inp, true);
-    try {
-      const c = criticUpdate(agent.model, agent.groups, st, true);
-      const e1 = encoderValues(agent);
-      advantageAndPolicyFeatures(agent.model, st);
-      const v = vaeUpdate(agent.model, agent.groups, st, true);
-      const e2 = encoderValues(agent);
-      const a = actorUpdate(agent.model, agent.groups, st, true);
-      const e3 = encoderValues(agent);
-      const t0 = encoderValues(agent, true);
-      softUpdateTargets(agent.model);
-      const t1 = encoderValues(agent, true);
-      return {
-        afterCritic: !same(e0, e1),
-        afterVae: !same(e1, e2),
-        afterActor: !same(e2, e3),
-        afterSoft: !same(t0, t1),
-        gradCritic: norm(c.encoderGrads),
-        gradVae: norm(v.encoderGrads),
-        gradActor: norm(a.encoderGrads),
-        gradCriticHas: c.encoderGrads.size > 0,
-        gradVaeHas: v.encoderGrads.size > 0,
-        gradActorHas: a.encoderGrads.size > 0,
-      };
-    } finally {
-      disposeStep(st);
-    }
+    const enc = new Map<StepPart, Float32Array[]>();
+    const grads = new Map<StepPart, Map<string, tf.Tensor>>();
+    const t0 = encoderValues(agent, true);
+    lapoIteration(agent.model, agent.groups, inp, {
+      measure: true,
+      afterPart: (part: StepPart, out: PartOutcome) => {
+        enc.set(part, part === 'targets' ? encoderValues(agent, true) : encoderValues(agent));
+        if (out.grads) grads.set(part, out.grads.encoderGrads);
+      },
+    });
+    const g = (p: StepPart) => grads.get(p)!;
+    return {
+      afterCritic: !same(e0, enc.get('critic')!),
+      afterVae: !same(enc.get('advantage')!, enc.get('vae')!),
+      afterActor: !same(enc.get('vae')!, enc.get('actor')!),
+      afterSoft: !same(t0, enc.get('targets')!),
+      gradCritic: norm(g('critic')),
+      gradVae: norm(g('vae')),
+      gradActor: norm(g('actor')),
+      gradCriticHas: g('critic').size > 0,
+      gradVaeHas: g('vae').size > 0,
+      gradActorHas: g('actor').size > 0,
+    };
   });
   agent.dispose();
   return rep;

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../helpers/backend.js';
-import { checkGroups, GROUP_NAMES, GROUP_TABLE, type GroupName } from '../../src/algo/groups.js';
+import { checkGroups } from '../../src/algo/groups.js';
+import { GROUP_NAMES, type GroupName } from '../../src/algo/group-table.js';
+import { ENCODER_MODES } from '../../src/algo/encoder-modes.js';
 import type { NamedVariable } from '../../src/nn/module.js';
 import { LapoError } from '../../src/errors.js';
 import { toyAgent } from './toy.js';
@@ -26,7 +28,7 @@ test('the table puts the encoder where --encoder-grad says', async () => {
     const agent = toyAgent(mode);
     const owners = GROUP_NAMES.filter((g) => agent.groups[g].variables.some(([n]) => n.startsWith('encoder/')));
     assert.deepEqual(owners, expected[mode], mode);
-    assert.deepEqual(GROUP_NAMES.filter((g) => GROUP_TABLE[g].encoderUnder.includes(mode)), expected[mode]);
+    assert.deepEqual(GROUP_NAMES.filter((g) => ENCODER_MODES[mode].owners.includes(g)), expected[mode]);
     // Frozen: the encoder is non-trainable, so it is outside the coverage check by construction.
     const encTrainable = agent.trainableVariables().some(([n]) => n.startsWith('encoder/'));
     assert.equal(encTrainable, mode !== 'frozen');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { useCpuBackend, useTrainingBackend } from '../helpers/backend.js';
 import { tf } from '../../src/backend/tf.js';
 import { LapoAgent } from '../../src/algo/agent.js';
-import { parseConfig } from '../../src/algo/config.js';
+import { parseConfig } from '../../src/config/schema.js';
 import { transpose2d } from '../../src/nn/init.js';
 import type { HostBatch } from '../../src/data/types.js';
 import { loadParityFixture, ourLayerName, type TorchNet } from './parity-fixture.js';

@@ -1,6 +1,6 @@
 // Tiny multimodal setups for algorithm tests: 16×16 images (two views, 3+1 channels), a 4-d state, small MLPs.
 import { LapoAgent } from '../../src/algo/agent.js';
-import { parseConfig, type EncoderGrad } from '../../src/algo/config.js';
+import { parseConfig, type EncoderGrad } from '../../src/config/schema.js';
 import type { HostBatch, ObsSpec } from '../../src/data/types.js';
 import { Rng } from '../../src/util/rng.js';
 

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { registerTrain, kebab, type TrainRequest } from '../../src/cli/train.js';
-import { parseConfig, CONFIG_KEYS } from '../../src/algo/config.js';
+import { registerTrain, type TrainRequest } from '../../src/cli/train.js';
+import { parseConfig, CONFIG_KEYS, flagFor } from '../../src/config/schema.js';
 
 async function parse(...args: string[]): Promise<TrainRequest> {
   let got: TrainRequest | null = null;
@@ -43,11 +43,11 @@ async function rejects(args: string[], re: RegExp, exitCode = 2) {
 }
 
 test('kebab-case flags of every config key', () => {
-  assert.equal(kebab('batchSize'), 'batch-size');
-  assert.equal(kebab('maxMemoryMB'), 'max-memory-mb');
-  assert.equal(kebab('doubleqMin'), 'doubleq-min');
-  assert.equal(kebab('policyFeatures'), 'policy-features');
-  assert.equal(new Set(CONFIG_KEYS.map(kebab)).size, CONFIG_KEYS.length);
+  assert.equal(flagFor('batchSize'), '--batch-size');
+  assert.equal(flagFor('maxMemoryMB'), '--max-memory-mb');
+  assert.equal(flagFor('doubleqMin'), '--doubleq-min');
+  assert.equal(flagFor('policyFeatures'), '--policy-features');
+  assert.equal(new Set(CONFIG_KEYS.map(flagFor)).size, CONFIG_KEYS.length);
 });
 
 test('flags become the camelCase config fields, defaults fill the rest', async () => {

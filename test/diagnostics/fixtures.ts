@@ -2,7 +2,7 @@
 // a full diagnosis takes seconds on the cpu backend.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseConfig, type LapoConfig, type LapoConfigInput } from '../../src/algo/config.js';
+import { parseConfig, type LapoConfig, type LapoConfigInput } from '../../src/config/schema.js';
 
 export const SHARED = resolve('..', 'shared');
 export const MULTIMODAL = ['fork-3view-joint.h5', 'd4rl-image-state.h5', 'robomimic-image.hdf5', 'minari-dict-obs.hdf5'];

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { configKeyTable } from '../../src/algo/config-table.js';
+import { configKeyTable } from '../../src/config/table.js';
 
 test('docs/algorithm.md lists every configuration key exactly as the schema has it', () => {
   const page = readFileSync('docs/algorithm.md', 'utf8');

@@ -18,7 +18,7 @@ import { evaluateOnline } from '../../src/eval/online.js';
 import { agentPolicy } from '../../src/eval/agent-policy.js';
 import { loadDataset } from '../../src/data/load.js';
 import { LapoAgent } from '../../src/algo/agent.js';
-import { parseConfig, type LapoConfig } from '../../src/algo/config.js';
+import { parseConfig, type LapoConfig } from '../../src/config/schema.js';
 import { parseTaskId } from '../../src/env/tasks.js';
 import { readCsvLog } from '../../src/run/metrics-csv.js';
 import { LapoError } from '../../src/errors.js';

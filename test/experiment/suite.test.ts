@@ -10,7 +10,8 @@ import { readSuiteRun } from '../../src/experiment/suite-report.js';
 import { runSuite, suiteJobs } from '../../src/experiment/suite.js';
 import { SUITES, SUITE_ARMS, pick, type SuiteCell } from '../../src/experiment/suite-def.js';
 import { TINY } from '../run/fixtures.js';
-import { parseConfig, resolveConfig } from '../../src/algo/config.js';
+import { parseConfig } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { writeEval } from './eval-csv.js';
 
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, parseBackend } from '../../src/backend/init.js';
-import { parseConfig, type LapoConfig } from '../../src/algo/config.js';
+import { parseConfig, type LapoConfig } from '../../src/config/schema.js';
 
 export const MULTIMODAL = ['fork-3view-joint.h5', 'd4rl-image-state.h5', 'robomimic-image.hdf5', 'minari-dict-obs.hdf5'];
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LapoAgent } from '../../src/algo/agent.js';
-import { resolveConfig } from '../../src/algo/config.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { loadDataset } from '../../src/data/load.js';
 import { Rng } from '../../src/util/rng.js';
 import { restoreAgent, saveCheckpoint } from '../../src/run/checkpoint.js';

@@ -1,6 +1,6 @@
 // The configuration keys as the Markdown table docs/algorithm.md shows (a test keeps the page equal to this), so
 // the documented flags, defaults and meanings cannot drift from the schema.
-import { CONFIG_KEYS, configDefaults, describeKey, flagFor } from './config.js';
+import { CONFIG_KEYS, configDefaults, describeKey, flagFor } from './schema.js';
 
 export function configKeyTable(): string {
   const rows = CONFIG_KEYS.map((key) => {

@@ -1,6 +1,6 @@
 // The training configuration: one strict zod schema. Unknown keys and bad values fail with one line naming the
 // key (robomimic-style locking without its silent filtering). Keys are camelCase; CLI flags are the kebab-case
-// spelling (--critic-lr). Defaults are the official LAPO command-line defaults (pcchenxi/LAPO-offlienRL
+// spelling (--critic-lr, generated in flags.ts); resolve.ts fills the data-dependent nulls. Defaults are the official LAPO command-line defaults (pcchenxi/LAPO-offlienRL
 // main_d4rl.py): lr 2e-4 ×3, tau 0.005, discount 0.99, expectile 0.9, kl_beta 1, max_latent_action 2,
 // doubleq_min 1, latent_dim = 2·action_dim, hidden 256×3, batch 512 (state-only). Every field has .describe(),
 // which --help prints.
@@ -140,21 +140,26 @@ export function describeKey(key: string): string {
   return s?.description ?? '';
 }
 
-/** Validates a config object; throws LapoError('config') naming `source` and the first bad or unknown key. */
-export function parseConfig(obj: unknown, source: string): LapoConfig {
+/**
+ * Validates a config object; throws LapoError('config') naming `source` and the first bad or unknown key. Keys in
+ * `flagKeys` came from command-line flags: an error about one names the flag instead, and is reported first.
+ */
+export function parseConfig(obj: unknown, source: string, flagKeys: readonly string[] = []): LapoConfig {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new LapoError('config', `${source}: expected a JSON object of config keys, found ${show(obj)}`);
   }
+  const at = (key: string) => (flagKeys.includes(key) ? flagFor(key) : `${source}: ${key}`);
   const r = LapoConfigSchema.safeParse(obj);
   if (r.success) {
     const { algo, encoderGrad } = r.data;
     const allowed = ALGO_ENCODER_MODES[algo].modes;
     if (encoderGrad !== null && !allowed.includes(encoderGrad)) {
-      throw new LapoError('config', `${source}: encoderGrad: expected one of ${allowed.join('|')} with algo ${algo}, found ${show(encoderGrad)}`);
+      throw new LapoError('config', `${at('encoderGrad')}: expected one of ${allowed.join('|')} with algo ${algo}, found ${show(encoderGrad)}`);
     }
     return r.data;
   }
-  const issue = r.error.issues[0];
+  const issues = r.error.issues;
+  const issue = issues.find((i) => flagKeys.includes(String(i.path[0] ?? ''))) ?? issues[0];
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
     const near = closest(key, CONFIG_KEYS);
@@ -165,47 +170,10 @@ export function parseConfig(obj: unknown, source: string): LapoConfig {
   }
   const key = String(issue.path[0] ?? '');
   const value = (obj as Record<string, unknown>)[key];
-  throw new LapoError('config', `${source}: ${key}: expected ${EXPECTED[key] ?? issue.message}, found ${show(value)}`);
+  throw new LapoError('config', `${at(key)}: expected ${EXPECTED[key] ?? issue.message}, found ${show(value)}`);
 }
 
-/** The config with the data-dependent nulls resolved, as written to config.json. */
-export interface ResolvedConfig extends LapoConfig {
-  batchSize: number;
-  latentDim: number;
-  augment: 'shift' | 'none';
-  encoderGrad: AnyEncoderGrad;
-}
-
-/** The encoder mode a config asks for, its algorithm's default when null. */
-export function encoderGradOf(cfg: Pick<LapoConfig, 'algo' | 'encoderGrad'>): AnyEncoderGrad {
-  return cfg.encoderGrad ?? ALGO_ENCODER_MODES[cfg.algo].default;
-}
-
-/** LAPO's mode of a config (parseConfig has already refused a mode of another algorithm). */
-export function lapoEncoderGrad(cfg: Pick<LapoConfig, 'algo' | 'encoderGrad'>): EncoderGrad {
-  const mode = encoderGradOf(cfg);
-  if (!(ENCODER_GRAD as readonly string[]).includes(mode)) throw new LapoError('config', `encoderGrad: expected one of ${ENCODER_GRAD.join('|')} with algo lapo, found ${show(mode)}`);
-  return mode as EncoderGrad;
-}
-
-export function resolveConfig(cfg: LapoConfig, data: { hasImages: boolean; actionDim: number }): ResolvedConfig {
-  return {
-    ...cfg,
-    batchSize: cfg.batchSize ?? (data.hasImages ? DEFAULT_IMAGE_BATCH : DEFAULT_STATE_BATCH),
-    latentDim: cfg.latentDim ?? 2 * data.actionDim,
-    // Measured on the pixel suite (docs/experiments.md): where the state vector and the images locate things in
-    // the same frame, a random shift of the image moves the goal relative to the state and costs most of the score.
-    augment: cfg.augment ?? 'none',
-    encoderGrad: encoderGradOf(cfg),
-  };
-}
-
-/** Official LAPO batch for low-dimensional data. */
-export const DEFAULT_STATE_BATCH = 512;
-/** Image data: 64 (see readme-algorithm: PyTorch runs the bench model at 15.9 updates/s at 64, 5.4 at 256). */
-export const DEFAULT_IMAGE_BATCH = 64;
-
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   try {
     const s = JSON.stringify(v);
