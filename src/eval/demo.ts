@@ -1,8 +1,8 @@
 // `lapo demo`: the first thing a new user runs. Generates a small heterogeneous dataset of the built-in pixel task
 // (or reuses it: generation is deterministic in its arguments, which the file name records), trains LAPO on it
 // for a few minutes on 2 CPU cores, evaluates the final checkpoint (offline and
-// in the task, with a frame strip), and says where everything is. It trains with lapo's default configuration:
-// what a user gets from `lapo train` is what the demo shows.
+// in the task, with a frame strip), and says where everything is. It trains with lapo's default configuration
+// except the encoder mode (DEMO_CONFIG).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendInfo } from '../backend/init.js';
@@ -41,6 +41,13 @@ export interface DemoResult {
   table: string;
 }
 
+/**
+ * The one key the demo sets: on its small dataset and short budget the critic-only encoder ended above the data
+ * (96.5 at 6000 steps, seed 0) where the default `both` ended at 84.8 (docs/task-and-eval.md); `both` is the
+ * default because it wins on the harder cells of the benchmark suite.
+ */
+export const DEMO_CONFIG = { encoderGrad: 'critic' } as const;
+
 export async function runDemo(o: DemoOptions, say: (line: string) => void): Promise<DemoResult> {
   const task = parseTaskId(o.task);
   parseBehaviour(o.policy); // fail on a bad --policy before anything is written
@@ -56,6 +63,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
   say(`lapo demo: training ${o.steps} steps (evaluating every ${evalEvery})`);
   const res = await train(
     {
+      ...DEMO_CONFIG,
       dataset,
       seed: o.seed,
       steps: o.steps,
