@@ -3,7 +3,7 @@
 // run folder with config.json and meta.json written, and the CSV logs opened (on resume, cut back to the
 // checkpoint's step so the files end up as a straight run writes them).
 import { dirname } from 'node:path';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
 import { createAgent } from '../algo/algorithm.js';
 import type { TrainableAgent } from '../algo/agent-types.js';
@@ -18,8 +18,9 @@ import { writeJsonAtomic, removeStaleTemps } from './atomic.js';
 import { applyCheckpoint, listCheckpoints, loadCheckpoint, resolveCheckpointDir, type LoadedCheckpoint } from './checkpoint.js';
 import { EVAL_CSV_BASE_COLUMNS, GRADS_CSV_COLUMNS, metricsCsvColumns } from './columns.js';
 import { CsvLog } from './metrics-csv.js';
+import { RunLock } from './run-lock.js';
 import {
-  createRunFolder, datasetIdentity, datasetStem, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
+  claimNewRunFolder, datasetIdentity, datasetStem, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
   writeMeta, type RunMeta,
 } from './run-folder.js';
 
@@ -57,6 +58,10 @@ export interface Session {
   metrics: CsvLog;
   evalLog: CsvLog | null;
   gradsLog: CsvLog | null;
+  /** This process's claim on the run folder; released when training ends. */
+  lock: RunLock;
+  /** Lines to show before step 1 (e.g. a stale owner taken over). */
+  notices: string[];
 }
 
 /** The built-in task a dataset was generated for (root attribute `task`, written by lapo dataset generate). */
@@ -114,52 +119,76 @@ function startRecord(opts: SessionOptions, fromStep: number): RunMeta['starts'][
   return { at: new Date().toISOString(), fromStep, argv: opts.argv, backend: opts.backend?.name ?? null };
 }
 
+/** The built-in task recorded in the file, or null when there is none or the file does not open (loading says why). */
+async function taskAttributeOrNull(file: string): Promise<string | null> {
+  try {
+    return await taskAttribute(file);
+  } catch {
+    return null;
+  }
+}
+
 export async function newSession(config: LapoConfig, opts: SessionOptions): Promise<Session> {
   const cfg0 = parseConfig(config, 'config');
   if (cfg0.scratchDir !== null) checkScratchDir(cfg0.scratchDir); // before hashing a large dataset
-  const identity = await datasetIdentity(cfg0.dataset);
-  const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
+  if (!existsSync(cfg0.dataset)) throw new LapoError('data', `${cfg0.dataset}: no such file`);
+  const stem = opts.runNameStem ?? (await taskAttributeOrNull(cfg0.dataset)) ?? datasetStem(cfg0.dataset);
+  const runName = cfg0.runName ?? defaultRunName(stem, cfg0.seed);
+  // The folder is claimed before the dataset is hashed and loaded: a name in use is refused at once.
+  const claim = claimNewRunFolder(opts.runsDir, runName);
   try {
-    const resolved = resolveConfig(cfg0, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
-    const stem = opts.runNameStem ?? (await taskAttribute(cfg0.dataset)) ?? datasetStem(cfg0.dataset);
-    const runName = cfg0.runName ?? defaultRunName(stem, cfg0.seed);
-    const cfg: ResolvedConfig = { ...resolved, runName };
-    const agent = agentFor(dataset, cfg);
+    const identity = await datasetIdentity(cfg0.dataset);
+    const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
     try {
-      const runDir = await createRunFolder(opts.runsDir, runName);
-      const p = runPaths(runDir);
-      await writeJsonAtomic(p.config, cfg);
-      const now = new Date().toISOString();
-      const meta: RunMeta = {
-        format: 'lapo-run',
-        version: 1,
-        name: runName,
-        status: 'running',
-        checkpointStep: 0,
-        steps: cfg.steps,
-        createdAt: now,
-        updatedAt: now,
-        message: null,
-        backend: opts.backend,
-        versions: versions(),
-        git: gitState(),
-        dataset: identity,
-        host: hostInfo(),
-        options: { keepCheckpoints: opts.keepCheckpoints ?? 0 },
-        starts: [startRecord(opts, 0)],
-      };
-      await writeMeta(runDir, meta);
-      const logs = await openLogs(runDir, opts, cfg, null);
-      const { sampler, augment } = trainerRngs(cfg.seed);
-      return { runDir, cfg, meta, dataset, agent, samplerRng: sampler, augmentRng: augment, startStep: 0, wallBase: 0, ...logs };
+      const resolved = resolveConfig(cfg0, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
+      const cfg: ResolvedConfig = { ...resolved, runName };
+      const agent = agentFor(dataset, cfg);
+      try {
+        const runDir = claim.dir;
+        const p = runPaths(runDir);
+        await writeJsonAtomic(p.config, cfg);
+        const now = new Date().toISOString();
+        const meta: RunMeta = {
+          format: 'lapo-run',
+          version: 1,
+          name: runName,
+          status: 'running',
+          checkpointStep: 0,
+          steps: cfg.steps,
+          createdAt: now,
+          updatedAt: now,
+          message: null,
+          backend: opts.backend,
+          versions: versions(),
+          git: gitState(),
+          dataset: identity,
+          host: hostInfo(),
+          options: { keepCheckpoints: opts.keepCheckpoints ?? 0 },
+          starts: [startRecord(opts, 0)],
+        };
+        await writeMeta(runDir, meta);
+        const logs = await openLogs(runDir, opts, cfg, null);
+        const { sampler, augment } = trainerRngs(cfg.seed);
+        const notices = takeoverNotice(runDir, claim.lock);
+        return { runDir, cfg, meta, dataset, agent, samplerRng: sampler, augmentRng: augment, startStep: 0, wallBase: 0, lock: claim.lock, notices, ...logs };
+      } catch (e) {
+        agent.dispose();
+        throw e;
+      }
     } catch (e) {
-      agent.dispose();
+      dataset.close();
       throw e;
     }
   } catch (e) {
-    dataset.close();
+    claim.abandon();
     throw e;
   }
+}
+
+/** "took over from pid N" when the lock was left by a process that is gone. */
+function takeoverNotice(runDir: string, lock: RunLock): string[] {
+  const o = lock.staleOwner;
+  return o ? [`lapo: ${runDir}: took over from pid ${o.pid} (${o.command} since ${o.since}), which is no longer running`] : [];
 }
 
 /** The run folder of a run or checkpoint path (runs/x or runs/x/checkpoints/step_N). */
@@ -195,9 +224,25 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 export async function resumeSession(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }): Promise<Session> {
+  const runDir = runDirOf(opts.resume, resolveCheckpointDir(opts.resume));
+  // Locked before reading anything: a run still training may write a newer checkpoint and meta.json meanwhile.
+  const lock = RunLock.acquire(runDir, 'lapo train --resume');
+  try {
+    return await resumeLocked(overrides, opts, runDir, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function resumeLocked(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }, runDir: string, lock: RunLock): Promise<Session> {
   const ckptDir = resolveCheckpointDir(opts.resume);
-  const runDir = runDirOf(opts.resume, ckptDir);
   const meta = readMeta(runDir);
+  const notices = takeoverNotice(runDir, lock);
+  if (meta.status === 'running') {
+    // We hold the lock, so no process runs it: the last start was killed or the machine stopped.
+    notices.push(`lapo: ${runDir}: meta.json said status running, but no process is training it: the last start ended without recording why (killed, or the machine stopped)`);
+  }
   const ckpt: LoadedCheckpoint = loadCheckpoint(ckptDir);
   const m = ckpt.manifest;
   const cfg = resumeConfig(m.config, overrides, opts.resumeSource ?? 'command line', m.step);
@@ -244,6 +289,8 @@ export async function resumeSession(overrides: Partial<LapoConfig>, opts: Sessio
         augmentRng: new Rng(m.rng.augment),
         startStep: m.step,
         wallBase: m.wallSeconds,
+        lock,
+        notices,
         ...logs,
       };
     } catch (e) {

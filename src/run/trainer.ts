@@ -100,6 +100,7 @@ export async function train(cfg: LapoConfig | Partial<LapoConfig>, opts: TrainOp
     progress.stop();
     s.agent.dispose();
     s.dataset.close();
+    s.lock.release();
   }
 }
 
@@ -140,6 +141,7 @@ class TrainLoop {
         progress.message(`lapo: ${why === 'abort' ? 'stop requested' : why}: finishing step ${this.step + 1}, then saving a checkpoint (press Ctrl-C again to quit without saving)`),
       onSecond: () => this.quitNow(),
     });
+    for (const line of s.notices) progress.message(line);
     if (s.startStep > 0) progress.message(`lapo: resuming ${s.runDir} from step ${s.startStep}`);
     const lazy = s.dataset instanceof LoadedDataset ? s.dataset.lazyStorage : null;
     if (lazy) progress.message(`lapo: lazy mode: ${describeLazyStorage(lazy)}`);
