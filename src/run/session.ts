@@ -102,16 +102,33 @@ function agentFor(dataset: TransitionDataset, cfg: ResolvedConfig): TrainableAge
   return createAgent({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, cfg, cfg.seed);
 }
 
-async function openLogs(runDir: string, opts: SessionOptions, cfg: ResolvedConfig, after: number | null) {
+/** The checkpoint a resume continues from, as far as the CSV logs care. */
+interface ResumePoint {
+  step: number;
+  /** The config that wrote the checkpoint (and the rows up to its step). */
+  config: Record<string, unknown>;
+}
+
+/**
+ * On resume: which rows stay. Every row up to the checkpoint's step stays, whatever interval the resume uses;
+ * rows after it are cut (a run that crashed later wrote them), and so is the extra row a finished run writes at
+ * its last step when that step is off its interval, so that the file ends up as a straight run writes it.
+ */
+export function keepRowsUpTo(point: ResumePoint, intervalKey: 'logEvery' | 'evalEvery'): (step: number) => boolean {
+  const every = Number(point.config[intervalKey]);
+  const finalOffInterval = Number(point.config.steps) === point.step && !(every > 0 && point.step % every === 0);
+  return (s) => s < point.step || (s === point.step && !finalOffInterval);
+}
+
+async function openLogs(runDir: string, opts: SessionOptions, cfg: ResolvedConfig, after: ResumePoint | null) {
   const p = runPaths(runDir);
-  // On resume keep the rows a straight run would have at this point: logged steps up to the checkpoint.
-  const keep = (every: number) => (after === null ? undefined : (s: number) => s <= after && every > 0 && s % every === 0);
-  const metrics = await CsvLog.open(p.metrics, metricsCsvColumns(cfg.algo), { keepRow: keep(cfg.logEvery) });
+  const keep = (key: 'logEvery' | 'evalEvery') => (after === null ? undefined : keepRowsUpTo(after, key));
+  const metrics = await CsvLog.open(p.metrics, metricsCsvColumns(cfg.algo), { keepRow: keep('logEvery') });
   const evalLog =
     opts.evalColumns && cfg.evalEvery > 0
-      ? await CsvLog.open(p.eval, [...EVAL_CSV_BASE_COLUMNS, ...opts.evalColumns], { keepRow: keep(cfg.evalEvery) })
+      ? await CsvLog.open(p.eval, [...EVAL_CSV_BASE_COLUMNS, ...opts.evalColumns], { keepRow: keep('evalEvery') })
       : null;
-  const gradsLog = opts.gradsCsv ? await CsvLog.open(p.grads, GRADS_CSV_COLUMNS, { keepRow: keep(cfg.logEvery) }) : null;
+  const gradsLog = opts.gradsCsv ? await CsvLog.open(p.grads, GRADS_CSV_COLUMNS, { keepRow: keep('logEvery') }) : null;
   return { metrics, evalLog, gradsLog };
 }
 
@@ -278,7 +295,7 @@ async function resumeLocked(overrides: Partial<LapoConfig>, opts: SessionOptions
       meta.options = { keepCheckpoints: opts.keepCheckpoints ?? meta.options?.keepCheckpoints ?? 0 };
       meta.starts.push(startRecord(opts, m.step));
       await writeMeta(runDir, meta);
-      const logs = await openLogs(runDir, opts, cfg, m.step);
+      const logs = await openLogs(runDir, opts, cfg, { step: m.step, config: m.config });
       return {
         runDir,
         cfg,

@@ -177,3 +177,21 @@ test('--check-leaks: the tensor count stays flat across log steps, and nothing i
   assert.equal(tf.memory().numTensors, before);
   assert.ok(existsSync(join(runsDir, 'leak', 'checkpoints', 'step_9', 'checkpoint.json')));
 });
+
+test('--resume with another --log-every / --eval-every keeps every earlier row; only rows after the checkpoint go', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  const dir = join(runsDir, 'h');
+  const steps = (f: string) => readCsvLog(join(dir, f)).rows.map((r) => r.step);
+  await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 8, logEvery: 2, evalEvery: 2, saveEvery: 0, runName: 'h' }), { runsDir, ...quiet, evaluator: meanAction });
+  const before = readCsvLog(join(dir, 'metrics.csv')).rows;
+  await train({ steps: 12, logEvery: 3, evalEvery: 4 }, { runsDir, resume: dir, ...quiet, evaluator: meanAction });
+  assert.deepEqual(steps('metrics.csv'), [2, 4, 6, 8, 9, 12]);
+  assert.deepEqual(readCsvLog(join(dir, 'metrics.csv')).rows.slice(0, 4), before, 'the earlier rows, unchanged');
+  assert.deepEqual([...new Set(steps('grads.csv'))], [2, 4, 6, 8, 9, 12]);
+  assert.deepEqual(steps('eval.csv'), [2, 4, 6, 8, 12]);
+  // a finished run's extra row at its last step (7, off --log-every 2) is still cut, as a straight run has none
+  await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 7, logEvery: 2, saveEvery: 0, runName: 'odd' }), { runsDir, ...quiet });
+  await train({ steps: 10, logEvery: 5 }, { runsDir, resume: join(runsDir, 'odd'), ...quiet });
+  assert.deepEqual(readCsvLog(join(runsDir, 'odd', 'metrics.csv')).rows.map((r) => r.step), [2, 4, 6, 10]);
+});
