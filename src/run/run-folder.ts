@@ -78,7 +78,9 @@ export async function datasetIdentity(file: string): Promise<DatasetIdentity> {
 /** The git commit of the lapo sources that run (null when lapo is not a git checkout, e.g. installed by npm). */
 export function gitState(root = PACKAGE_ROOT): { commit: string | null; dirty: boolean | null } {
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    // GIT_OPTIONAL_LOCKS=0: `git status` must not take .git/index.lock (it would refresh the index), which a
+    // killed lapo (or one over its file size limit) would leave behind, blocking the user's next git command.
+    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).trim();
   try {
     if (!existsSync(join(root, '.git'))) return { commit: null, dirty: null };
     const commit = git('rev-parse', 'HEAD');

@@ -19,6 +19,7 @@ import type { HostBatch, TransitionDataset } from '../data/types.js';
 import { totalChannels } from '../data/types.js';
 import type { BackendInfo } from '../backend/init.js';
 import { LapoError, isLapoError } from '../errors.js';
+import { osError, rethrowOsError } from '../util/os-error.js';
 import type { Rng } from '../util/rng.js';
 import { writeFileAtomicSync } from './atomic.js';
 import { checkpointDirName, pruneCheckpoints, saveCheckpoint, NonFiniteWeightError } from './checkpoint.js';
@@ -165,8 +166,9 @@ class TrainLoop {
       progress.message(`lapo: run completed at step ${this.step}: ${s.runDir}`);
       return { runDir: s.runDir, status: 'completed', step: this.step, checkpointDir: this.ckptDir(this.step), lastRow: this.lastRow };
     } catch (e) {
-      if (s.meta.status === 'running') await this.finish('failed', isLapoError(e) ? e.message : `internal error: ${(e as Error)?.message}`);
-      throw e;
+      const err = isLapoError(e) ? e : (osError(e, 'training') ?? e);
+      if (s.meta.status === 'running') await this.recordFailure(isLapoError(err) ? err.message : `internal error: ${(err as Error)?.message}`);
+      throw err;
     } finally {
       stop.dispose();
     }
@@ -264,12 +266,25 @@ class TrainLoop {
         const keep = this.lastSaved > 0 ? `kept the last good checkpoint ${this.ckptDir(this.lastSaved)}` : 'no checkpoint was written';
         throw new LapoError('runtime', `${e.message}; stopped, ${keep}`);
       }
-      throw e;
+      rethrowOsError(e, 'writing the checkpoint', dir);
     }
     this.lastSaved = this.step;
     s.meta.checkpointStep = this.step;
     await writeMeta(s.runDir, s.meta);
     await pruneCheckpoints(s.runDir, s.meta.options.keepCheckpoints);
+  }
+
+  /**
+   * Marks the run failed. When even that cannot be written (the disk is full), says so and keeps the original
+   * error: the next start finds meta.json at "running" with no owner and reports the status as stale.
+   */
+  private async recordFailure(message: string): Promise<void> {
+    try {
+      await this.finish('failed', message);
+    } catch (e) {
+      const why = isLapoError(e) ? e.message : `${runPaths(this.s.runDir).meta}: ${(e as Error)?.message}`;
+      process.stderr.write(`lapo: ${why}; could not record status failed, so meta.json still says running\n`);
+    }
   }
 
   private async finish(status: RunStatus, message: string | null): Promise<void> {
