@@ -58,7 +58,7 @@ export interface TrainOptions {
   argv?: string[];
   /** First part of the default run name (a task id); default: the dataset file's stem. */
   runNameStem?: string;
-  /** Handle SIGINT/SIGTERM (default true). */
+  /** Handle SIGINT/SIGTERM/SIGHUP (default true). */
   handleSignals?: boolean;
   /** Programmatic stop: behaves like Ctrl-C. */
   signal?: AbortSignal;
@@ -138,8 +138,10 @@ class TrainLoop {
     const stop = new StopRequest({
       signals: this.opts.handleSignals ?? true,
       abort: this.opts.signal,
+      // A request is seen between steps or while the current step saves/evaluates, and this.step already
+      // counts that step: it is the step the run stops at.
       onFirst: (why) =>
-        progress.message(`lapo: ${why === 'abort' ? 'stop requested' : why}: finishing step ${this.step + 1}, then saving a checkpoint (press Ctrl-C again to quit without saving)`),
+        progress.message(`lapo: ${why === 'abort' ? 'stop requested' : why}: stopping at step ${this.step}, then saving a checkpoint (press Ctrl-C again to quit without saving)`),
       onSecond: () => this.quitNow(),
     });
     for (const line of s.notices) progress.message(line);
@@ -152,7 +154,8 @@ class TrainLoop {
         await this.oneStep();
         await yieldToEventLoop();
       }
-      if (stop.requested) {
+      // A stop that comes during the last step's save ends a finished run: it completes as usual.
+      if (stop.requested && this.step < s.cfg.steps) {
         if (this.lastSaved !== this.step) await this.save();
         const dir = this.ckptDir(this.step);
         const msg = `interrupted at step ${this.step}; saved ${dir}; continue with: lapo train --resume ${s.runDir}`;

@@ -195,3 +195,26 @@ test('--resume with another --log-every / --eval-every keeps every earlier row; 
   await train({ steps: 10, logEvery: 5 }, { runsDir, resume: join(runsDir, 'odd'), ...quiet });
   assert.deepEqual(readCsvLog(join(runsDir, 'odd', 'metrics.csv')).rows.map((r) => r.step), [2, 4, 6, 10]);
 });
+
+test('a stop names the step the run stops at; a stop during the last step leaves a completed run', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  let said = '';
+  const stream = { write: (text: string) => ((said += text), true) } as unknown as NodeJS.WriteStream;
+  const ctl = new AbortController();
+  await assert.rejects(
+    train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 12, logEvery: 4, saveEvery: 0, runName: 'stop' }), {
+      runsDir, progress: 'lines', progressStream: stream, handleSignals: false, signal: ctl.signal, onLog: () => ctl.abort(),
+    }),
+    (e: Error) => /^interrupted at step 4; saved /.test(e.message),
+  );
+  assert.match(said, /lapo: stop requested: stopping at step 4, then saving a checkpoint/);
+  // stopped while the last step (6) logs and saves: nothing is left to resume, so the run completes
+  const last = new AbortController();
+  const res = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 6, logEvery: 3, saveEvery: 0, runName: 'end' }), {
+    runsDir, ...quiet, signal: last.signal, onLog: (row) => row.step === 6 && last.abort(),
+  });
+  assert.equal(res.status, 'completed');
+  assert.equal(readJsonFile<{ status: string }>(join(runsDir, 'end', 'meta.json')).status, 'completed');
+  assert.deepEqual(listCheckpoints(join(runsDir, 'end')).map((c) => c.step), [6]);
+});
