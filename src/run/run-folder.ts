@@ -1,7 +1,7 @@
 // The per-run folder runs/<name>/ (conventions §7): config.json (the resolved config, written before step 1),
 // meta.json (status, backend, versions, git commit, dataset path + sha256, resume history), metrics.csv,
 // eval.csv, grads.csv and checkpoints/step_<N>/. Every JSON file is rewritten atomically.
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,7 +11,6 @@ import { tf } from '../backend/tf.js';
 import type { BackendInfo } from '../backend/init.js';
 import { LapoError } from '../errors.js';
 import { writeJsonAtomic } from './atomic.js';
-import { RunLock } from './run-lock.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -149,48 +148,6 @@ export function runPaths(runDir: string) {
   };
 }
 
-/** A run folder claimed by this process for a new run. */
-export interface RunClaim {
-  dir: string;
-  lock: RunLock;
-  /** The start failed before the run was written: release the lock and remove the folder if the claim made it. */
-  abandon(): void;
-}
-
-/**
- * Creates (or takes) runs/<name>/ for a new run and locks it; refuses a folder that another process holds
- * (naming its pid) or that already holds a run (that is what --resume is for).
- */
-export function claimNewRunFolder(runsRoot: string, name: string): RunClaim {
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..') {
-    throw new LapoError('usage', `--run-name: expected letters, digits, '.', '_' or '-', found ${JSON.stringify(name)}`);
-  }
-  const dir = join(runsRoot, name);
-  const created = !existsSync(dir);
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  const lock = RunLock.acquire(dir, 'lapo train');
-  if (existsSync(join(dir, 'meta.json')) || existsSync(join(dir, 'config.json'))) {
-    lock.release();
-    throw new LapoError('usage', `${dir}: a run with this name exists`, `continue it with --resume ${dir}, or pick another --run-name`);
-  }
-  return {
-    dir,
-    lock,
-    abandon() {
-      lock.release();
-      if (!created) return;
-      // rmdir only removes empty folders: anything written meanwhile stays.
-      for (const d of [join(dir, 'checkpoints'), dir]) {
-        try {
-          rmdirSync(d);
-        } catch {
-          return;
-        }
-      }
-    },
-  };
-}
-
 export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
   meta.updatedAt = new Date().toISOString();
   await writeJsonAtomic(runPaths(runDir).meta, meta);
@@ -198,6 +155,16 @@ export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
 
 export function readMeta(runDir: string): RunMeta {
   return readJson(runPaths(runDir).meta) as RunMeta;
+}
+
+/** "status failed, started <time>" of a run, for messages ("meta.json unreadable" when it cannot be read). */
+export function describeRunStatus(runDir: string): string {
+  try {
+    const m = readMeta(runDir);
+    return `status ${m.status}, started ${m.createdAt}`;
+  } catch {
+    return 'meta.json unreadable';
+  }
 }
 
 /** Reads a JSON file a user may have edited or truncated: one-line errors naming the file. */

@@ -2,7 +2,7 @@
 // dataset, the agent (fresh, or restored bit-for-bit from a checkpoint), the sampler and augmentation RNGs, the
 // run folder with config.json and meta.json written, and the CSV logs opened (on resume, cut back to the
 // checkpoint's step so the files end up as a straight run writes them).
-import { dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
 import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
 import { createAgent } from '../algo/algorithm.js';
@@ -19,14 +19,15 @@ import { applyCheckpoint, listCheckpoints, loadCheckpoint, resolveCheckpointDir,
 import { EVAL_CSV_BASE_COLUMNS, GRADS_CSV_COLUMNS, metricsCsvColumns } from './columns.js';
 import { CsvLog } from './metrics-csv.js';
 import { RunLock } from './run-lock.js';
+import { claimNewRunFolder } from './run-claim.js';
 import {
-  claimNewRunFolder, datasetIdentity, datasetStem, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
+  datasetIdentity, datasetStem, describeRunStatus, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
   writeMeta, type RunMeta,
 } from './run-folder.js';
 
 /** Config keys that may change on --resume (run length and bookkeeping); every other key is fixed by the run. */
 export const RESUME_MUTABLE_KEYS: readonly (keyof LapoConfig)[] = [
-  'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB', 'scratchDir',
+  'steps', 'logEvery', 'saveEvery', 'saveEveryMinutes', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB', 'scratchDir',
 ];
 
 export interface SessionOptions {
@@ -163,6 +164,7 @@ export async function newSession(config: LapoConfig, opts: SessionOptions): Prom
       try {
         const runDir = claim.dir;
         const p = runPaths(runDir);
+        claim.clearReplaced();
         await writeJsonAtomic(p.config, cfg);
         const now = new Date().toISOString();
         const meta: RunMeta = {
@@ -187,6 +189,7 @@ export async function newSession(config: LapoConfig, opts: SessionOptions): Prom
         const logs = await openLogs(runDir, opts, cfg, null);
         const { sampler, augment } = trainerRngs(cfg.seed);
         const notices = takeoverNotice(runDir, claim.lock);
+        if (claim.replaces) notices.push(claim.replaces);
         return { runDir, cfg, meta, dataset, agent, samplerRng: sampler, augmentRng: augment, startStep: 0, wallBase: 0, lock: claim.lock, notices, ...logs };
       } catch (e) {
         agent.dispose();
@@ -241,15 +244,30 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 export async function resumeSession(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }): Promise<Session> {
-  const runDir = runDirOf(opts.resume, resolveCheckpointDir(opts.resume));
-  // Locked before reading anything: a run still training may write a newer checkpoint and meta.json meanwhile.
+  // A run folder (meta.json) is locked before anything else is read: a run still training may write a newer
+  // checkpoint and meta.json meanwhile, and may not have written its first checkpoint yet.
+  const isRunFolder = existsSync(runPaths(opts.resume).meta);
+  const runDir = isRunFolder ? opts.resume : runDirOf(opts.resume, resolveCheckpointDir(opts.resume));
+  if (!isRunFolder) readMeta(runDir); // a checkpoint outside a run folder: one line naming the missing meta.json
   const lock = RunLock.acquire(runDir, 'lapo train --resume');
   try {
+    if (isRunFolder) refuseRunWithoutCheckpoint(runDir);
     return await resumeLocked(overrides, opts, runDir, lock);
   } catch (e) {
     lock.release();
     throw e;
   }
+}
+
+/** A run folder whose run stopped before its first checkpoint: say how to start it again. */
+function refuseRunWithoutCheckpoint(path: string): void {
+  if (listCheckpoints(path).length > 0) return;
+  const name = basename(resolve(path));
+  throw new LapoError(
+    'checkpoint',
+    `${path}: the run stopped before its first checkpoint (${describeRunStatus(path)}), so there is nothing to resume`,
+    `start it again under the same name (lapo train --runs-dir ${dirname(path.replace(/\/+$/, ''))} --run-name ${name} ...): a folder without a checkpoint is reused`,
+  );
 }
 
 async function resumeLocked(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }, runDir: string, lock: RunLock): Promise<Session> {

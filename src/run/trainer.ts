@@ -1,7 +1,8 @@
 // The training loop: sample a batch (seeded), augment images, one LAPO iteration, log, checkpoint, repeat.
 //   step s (1-based) = s completed iterations. metrics.csv gets a row when s % logEvery == 0 and at the last
 //   step; those steps also measure the encoder-gradient / parameter-change columns. Checkpoints when
-//   s % saveEvery == 0, at the last step, and when stopped by Ctrl-C. eval.csv (with an evaluator) when
+//   s % saveEvery == 0, when saveEveryMinutes have passed since the last one, at the last step, and when stopped
+//   by Ctrl-C. eval.csv (with an evaluator) when
 //   s % evalEvery == 0 and at the last step.
 //   Resume: the checkpoint holds the weights, optimizer moments, the agent's noise RNG and the sampler and
 //   augmentation RNGs, so N steps + resume + N steps replays the exact same batches and noise as 2N straight
@@ -65,6 +66,8 @@ export interface TrainOptions {
   evaluator?: TrainEvaluator;
   /** Called with every metrics.csv row. */
   onLog?: (row: Readonly<Record<string, number>>) => void;
+  /** Seconds on a monotonic clock, for the time-based checkpoint (default: performance.now; tests pass their own). */
+  clock?: () => number;
 }
 
 export interface TrainResult {
@@ -115,6 +118,9 @@ class TrainLoop {
   private busySteps = 0;
   private ema = NaN;
   private tensorBaseline: number | null = null;
+  private readonly clock: () => number;
+  /** Clock reading at the last checkpoint (or the start): --save-every-minutes counts from here. */
+  private lastSaveAt: number;
 
   constructor(
     private readonly s: Session,
@@ -123,6 +129,14 @@ class TrainLoop {
   ) {
     this.step = s.startStep;
     this.lastSaved = s.startStep;
+    this.clock = opts.clock ?? (() => performance.now() / 1000);
+    this.lastSaveAt = this.clock();
+  }
+
+  /** A checkpoint is due by time: --save-every-minutes have passed since the last one. */
+  private saveDueByTime(): boolean {
+    const minutes = this.s.cfg.saveEveryMinutes;
+    return minutes > 0 && this.clock() - this.lastSaveAt >= minutes * 60;
   }
 
   private wall(): number {
@@ -204,7 +218,7 @@ class TrainLoop {
     }
     if (this.opts.checkLeaks && logNow) this.checkLeaks();
     if (s.evalLog && this.opts.evaluator && (next % cfg.evalEvery === 0 || last)) await this.evaluate();
-    if ((cfg.saveEvery > 0 && next % cfg.saveEvery === 0) || last) await this.save();
+    if ((cfg.saveEvery > 0 && next % cfg.saveEvery === 0) || last || this.saveDueByTime()) await this.save();
     this.progress.update(this.step, m, this.ema);
   }
 
@@ -272,6 +286,7 @@ class TrainLoop {
       rethrowOsError(e, 'writing the checkpoint', dir);
     }
     this.lastSaved = this.step;
+    this.lastSaveAt = this.clock();
     s.meta.checkpointStep = this.step;
     await writeMeta(s.runDir, s.meta);
     await pruneCheckpoints(s.runDir, s.meta.options.keepCheckpoints);

@@ -218,3 +218,45 @@ test('a stop names the step the run stops at; a stop during the last step leaves
   assert.equal(readJsonFile<{ status: string }>(join(runsDir, 'end', 'meta.json')).status, 'completed');
   assert.deepEqual(listCheckpoints(join(runsDir, 'end')).map((c) => c.step), [6]);
 });
+
+test('--save-every-minutes checkpoints when that much time has passed since the last checkpoint', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  // a clock driven by the steps: 40 s a step, so 1 minute is due every second step
+  let now = 0;
+  const res = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 7, logEvery: 1, saveEvery: 0, saveEveryMinutes: 1, runName: 't' }), {
+    runsDir, ...quiet, clock: () => now, onLog: (row) => (now = row.step * 40),
+  });
+  assert.equal(res.status, 'completed');
+  assert.deepEqual(listCheckpoints(join(runsDir, 't')).map((c) => c.step), [2, 4, 6, 7]);
+  const off = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 3, logEvery: 1, saveEvery: 0, saveEveryMinutes: 0, runName: 'off' }), {
+    runsDir, ...quiet, clock: () => now, onLog: (row) => (now += row.step * 600),
+  });
+  assert.deepEqual(listCheckpoints(off.runDir).map((c) => c.step), [3]);
+});
+
+test('a run that stopped before its first checkpoint: --resume says how to restart, and train --run-name reuses the folder', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  const dir = join(runsDir, 'early');
+  // diverges at step 2 with no checkpoint yet (as a crash before the first --save-every would leave it)
+  const bad = tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 10, logEvery: 5, saveEvery: 0, criticLr: 1e8, runName: 'early' });
+  await assert.rejects(train(bad, { runsDir, ...quiet }), /no checkpoint was written yet/);
+  assert.deepEqual(listCheckpoints(dir), []);
+  await assert.rejects(train({ steps: 20 }, { runsDir, resume: dir, ...quiet }), (e: Error & { hint?: string }) => {
+    assert.equal(e.message, `${dir}: the run stopped before its first checkpoint (status failed, started ${readJsonFile<{ createdAt: string }>(join(dir, 'meta.json')).createdAt}), so there is nothing to resume`);
+    assert.equal(e.hint, `start it again under the same name (lapo train --runs-dir ${runsDir} --run-name early ...): a folder without a checkpoint is reused`);
+    return true;
+  });
+  let said = '';
+  const stream = { write: (text: string) => ((said += text), true) } as unknown as NodeJS.WriteStream;
+  const res = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 4, logEvery: 2, runName: 'early' }), { runsDir, progress: 'lines', progressStream: stream, handleSignals: false });
+  assert.equal(res.status, 'completed');
+  assert.match(said, new RegExp(`lapo: ${dir}: starting again in this folder: its run \\(status failed, started [^)]+\\) stopped before its first checkpoint, so there was nothing to resume; its config, meta.json and CSV logs are replaced`));
+  assert.deepEqual(readCsvLog(join(dir, 'metrics.csv')).rows.map((r) => r.step), [2, 4], 'the old run\'s rows are gone');
+  const meta = readJsonFile<{ status: string; starts: unknown[] }>(join(dir, 'meta.json'));
+  assert.equal(meta.status, 'completed');
+  assert.equal(meta.starts.length, 1);
+  // with a checkpoint, the name stays taken
+  await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 4, runName: 'early' }), { runsDir, ...quiet }), /a run with this name exists/);
+});
