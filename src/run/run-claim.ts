@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LapoError } from '../errors.js';
+import { rethrowOsError } from '../util/os-error.js';
 import { listCheckpoints } from './checkpoint.js';
 import { describeRunStatus, runPaths } from './run-folder.js';
 import { RunLock } from './run-lock.js';
@@ -33,8 +34,14 @@ export function claimNewRunFolder(runsRoot: string, name: string): RunClaim {
   }
   const dir = join(runsRoot, name);
   const created = !existsSync(dir);
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  const lock = RunLock.acquire(dir, 'lapo train');
+  let lock: RunLock;
+  try {
+    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    lock = RunLock.acquire(dir, 'lapo train');
+  } catch (e) {
+    // --runs-dir is the user's input: a file in its path, a read-only or full disk is a usage error
+    rethrowOsError(e, 'creating the run folder (check --runs-dir)', dir, 'usage');
+  }
   let replaces: string | null = null;
   if (runFiles(dir).slice(0, 2).some((f) => existsSync(f))) {
     if (listCheckpoints(dir).length > 0) {

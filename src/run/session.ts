@@ -2,7 +2,7 @@
 // dataset, the agent (fresh, or restored bit-for-bit from a checkpoint), the sampler and augmentation RNGs, the
 // run folder with config.json and meta.json written, and the CSV logs opened (on resume, cut back to the
 // checkpoint's step so the files end up as a straight run writes them).
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
 import { parseConfig, resolveConfig, type LapoConfig, type ResolvedConfig } from '../algo/config.js';
 import { createAgent } from '../algo/algorithm.js';
@@ -241,6 +241,12 @@ export function resumeConfig(base: Record<string, unknown>, overrides: Partial<L
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** --resume NAME: a path as given, else a run of that name under --runs-dir. */
+export function resumePath(resume: string, runsDir: string): string {
+  const under = join(runsDir, resume);
+  return !existsSync(resume) && existsSync(under) ? under : resume;
 }
 
 export async function resumeSession(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }): Promise<Session> {

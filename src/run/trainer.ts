@@ -28,7 +28,7 @@ import { firstNonFinite } from './columns.js';
 import { StopRequest, yieldToEventLoop } from './interrupt.js';
 import { createProgress, pickProgressMode, type ProgressMode, type ProgressReporter } from './progress.js';
 import { runPaths, writeMeta, type RunStatus } from './run-folder.js';
-import { newSession, resumeSession, type Session } from './session.js';
+import { newSession, resumePath, resumeSession, type Session } from './session.js';
 import { join } from 'node:path';
 
 /** Evaluation during training (e.g. online episodes in the built-in task); its row goes to eval.csv. */
@@ -93,7 +93,7 @@ export async function train(cfg: LapoConfig | Partial<LapoConfig>, opts: TrainOp
     keepCheckpoints: opts.keepCheckpoints,
   };
   const s = opts.resume
-    ? await resumeSession(cfg as Partial<LapoConfig>, { ...sessionOpts, resume: opts.resume })
+    ? await resumeSession(cfg as Partial<LapoConfig>, { ...sessionOpts, resume: resumePath(opts.resume, sessionOpts.runsDir) })
     : await newSession(cfg as LapoConfig, sessionOpts);
   const stream = opts.progressStream ?? process.stderr;
   const progress = createProgress(opts.progress ?? pickProgressMode(Boolean(opts.quiet), stream), { stream });

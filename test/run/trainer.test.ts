@@ -3,7 +3,7 @@
 // the non-finite stop, and a flat tensor count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
 import { train, type TrainEvaluator } from '../../src/run/trainer.js';
@@ -136,6 +136,8 @@ test('resume refuses changed model keys and too few steps, naming the key', asyn
   const resume = join(runsDir, 'x');
   await assert.rejects(train({ steps: 4, criticLr: 1e-3 }, { runsDir, resume, ...quiet }), /command line: criticLr: cannot change on --resume \(the run has 0\.0002, found 0\.001\)/);
   await assert.rejects(train({}, { runsDir, resume, ...quiet }), /--steps: expected more than the checkpoint's step 2, found 2/);
+  // --resume NAME finds the run under --runs-dir
+  await assert.rejects(train({}, { runsDir, resume: 'x', ...quiet }), /--steps: expected more than the checkpoint's step 2, found 2/);
   await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 2, runName: 'x' }), { runsDir, ...quiet }), /a run with this name exists/);
 });
 
@@ -259,4 +261,18 @@ test('a run that stopped before its first checkpoint: --resume says how to resta
   assert.equal(meta.starts.length, 1);
   // with a checkpoint, the name stays taken
   await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 4, runName: 'early' }), { runsDir, ...quiet }), /a run with this name exists/);
+});
+
+test('a --runs-dir that cannot hold run folders is one line naming it, before the dataset is read', async () => {
+  const runsDir = tempRuns();
+  const file = join(runsDir, 'a-file');
+  writeFileSync(file, 'x');
+  const notHdf5 = join(runsDir, 'not.h5');
+  writeFileSync(notHdf5, 'step,reward\n');
+  // the dataset is not HDF5 either: the runs folder is checked first
+  await assert.rejects(train(tinyConfig(notHdf5, { runName: 'r' }), { runsDir: file, ...quiet }), (e: Error & { exitCode?: number }) => {
+    assert.equal(e.message, `${join(file, 'r')}: creating the run folder (check --runs-dir): expected a folder, found a file where a folder was expected (ENOTDIR)`);
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
 });
