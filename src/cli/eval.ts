@@ -5,6 +5,7 @@ import { DEFAULT_EVAL_SEED } from '../eval/online.js';
 import { MC_TAILS } from '../eval/returns.js';
 import { globalsOf, startBackend } from './context.js';
 import { choiceFlag, intFlag } from './parse.js';
+import { LapoError } from '../errors.js';
 
 /** The command's flags: runEval's options (backend comes from the global flag) plus --json. */
 type EvalFlags = Omit<EvalCommandOptions, 'backend' | 'batchSize'> & { batchSize: number; json: boolean };
@@ -25,12 +26,17 @@ export function registerEval(program: Command): void {
     .option('--no-online', 'skip the episodes in the task')
     .option('--batch-size <n>', 'rows per forward pass in the offline scores', intFlag('--batch-size', 1), 256)
     .option('--scratch-dir <dir>', 'lazy mode (a dataset over the run\'s maxMemoryMB): directory for the uncompressed copy of compressed arrays (default: the OS temp directory)')
+    .option('--out <file.json>', 'write eval.json here (default: into the checkpoint folder)')
     .option('--json', 'print eval.json to stdout instead of the table', false)
     .action(async (o: EvalFlags, cmd: Command) => {
       const backend = await startBackend(globalsOf(cmd), { quiet: o.json });
       const { json, ...opts } = o;
-      const { report, table, file } = await runEval({ ...opts, backend: backend.name });
+      const { report, table, file, writeError } = await runEval({ ...opts, backend: backend.name });
+      // The scores first: they stay on the screen (or in the pipe) even when eval.json cannot be written.
       if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${table}wrote ${file}\n`);
+      else process.stdout.write(`${table}${writeError ? '' : `wrote ${file}\n`}`);
+      if (writeError) {
+        throw new LapoError('runtime', `${writeError.message}; the scores above were not saved there`, 'pass --out FILE.json to write eval.json elsewhere');
+      }
     });
 }

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { isLapoError } from '../errors.js';
+import { osError } from '../util/os-error.js';
 import { BACKENDS } from '../backend/init.js';
 import { intFlag } from './parse.js';
 import { registerTrain } from './train.js';
@@ -62,6 +63,13 @@ export async function main(argv: string[]): Promise<number> {
       if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
       if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;
+    }
+    // An operating-system error no command explained (a full disk, a read-only folder): still one line.
+    const os = osError(e, (e as NodeJS.ErrnoException)?.syscall ?? 'accessing it');
+    if (os) {
+      process.stderr.write(`lapo: ${os.message}\n`);
+      if (verbose && (e as Error).stack) process.stderr.write(`${(e as Error).stack}\n`);
+      return os.exitCode;
     }
     const err = e as Error;
     process.stderr.write(`lapo: internal error: ${err?.message ?? String(e)}\n`);

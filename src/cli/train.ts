@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseConfig, type LapoConfig } from '../config/schema.js';
 import { addConfigOptions, configFromOptions } from '../config/flags.js';
-import { LapoError } from '../errors.js';
+import { LapoError, errors } from '../errors.js';
 import { globalsOf, startBackend } from './context.js';
 import { intFlag } from './parse.js';
 import type { BackendInfo } from '../backend/init.js';
@@ -80,7 +80,7 @@ export function registerTrain(program: Command, useCase: TrainUseCase = defaultU
     .command('train')
     .description('train LAPO on an HDF5 dataset (images and/or state vectors) into runs/<name>/')
     .option('--config <file.json>', 'JSON file of config keys (camelCase); flags override it')
-    .option('--resume <run>', 'continue runs/<name> (or one of its checkpoints/step_<N>) where it stopped')
+    .option('--resume <run>', 'continue runs/<name> (or one of its checkpoints/step_<N>, or a run name under --runs-dir) where it stopped')
     .option('--runs-dir <dir>', 'folder that holds the run folders', 'runs')
     .option('--keep-checkpoints <k>', 'keep only the K newest checkpoints (default: keep all)', intFlag('--keep-checkpoints', 1))
     .option('--check-leaks', 'fail when the tensor count grows between log steps', false)
@@ -89,8 +89,11 @@ export function registerTrain(program: Command, useCase: TrainUseCase = defaultU
   cmd.action(async (opts: Record<string, unknown>, self: Command) => {
     const g = globalsOf(self);
     const quiet = Boolean(opts.quiet);
+    const runsDir = String(opts.runsDir ?? 'runs');
+    // An empty --runs-dir would put the run folder into the current folder.
+    if (runsDir.trim() === '') throw errors.badFlag('--runs-dir', 'a folder path', runsDir);
     const base = {
-      runsDir: String(opts.runsDir ?? 'runs'),
+      runsDir,
       quiet,
       keepCheckpoints: opts.keepCheckpoints as number | undefined,
       checkLeaks: Boolean(opts.checkLeaks),

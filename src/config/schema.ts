@@ -97,6 +97,8 @@ export const LapoConfigSchema = z
     logEvery: field('logEvery', 'an integer >= 1', posInt().default(1000), 'metrics.csv row every N steps'),
     saveEvery: field('saveEvery', 'an integer >= 0', int().min(0).default(50_000),
       'checkpoint every N steps (0: only at the end)'),
+    saveEveryMinutes: field('saveEveryMinutes', 'a number >= 0', z.number().min(0).default(10),
+      'also checkpoint when N minutes have passed since the last checkpoint (0: off), so a crash loses at most N minutes'),
     layout: field('layout', 'one of d4rl|minari|robomimic|d3rlpy or null', z.enum(LAYOUTS).nullable().default(null),
       'dataset layout (null: detect)'),
     imageKeys: field('imageKeys', 'a list of dataset keys or null', z.array(z.string().min(1)).nullable().default(null),

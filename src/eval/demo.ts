@@ -86,6 +86,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
     online: true,
     backend: o.backend?.name ?? null,
   });
+  if (ev.writeError) throw ev.writeError;
   return {
     dataset,
     runDir: res.runDir,

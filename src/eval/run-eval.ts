@@ -1,10 +1,11 @@
 // `lapo eval`: restore a checkpoint, score it offline on held-out data and online in the built-in task, print a
-// table (or JSON), write eval.json into the checkpoint folder, and optionally a PNG strip of one episode.
+// table (or JSON), write eval.json into the checkpoint folder (or --out), and optionally a PNG strip of one
+// episode.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { ObsSpec, Split } from '../data/types.js';
-import { LapoError } from '../errors.js';
+import { LapoError, isLapoError } from '../errors.js';
 import { parseTaskId, type TaskSpec } from '../env/tasks.js';
 import { writeJsonAtomic } from '../run/atomic.js';
 import { loadOptions } from '../run/session.js';
@@ -32,7 +33,18 @@ export interface EvalCommandOptions {
   batchSize?: number;
   /** Lazy mode's scratch directory on this machine (default: the OS temp directory, not the run's scratchDir). */
   scratchDir?: string;
+  /** Where eval.json goes (default: into the checkpoint folder). */
+  out?: string;
   backend: string | null;
+}
+
+export interface EvalResult {
+  report: EvalReport;
+  table: string;
+  /** Where eval.json was to be written. */
+  file: string;
+  /** Why eval.json could not be written (a read-only checkpoint, a full disk), or null when it was. */
+  writeError: LapoError | null;
 }
 
 function describe(spec: ObsSpec, actionDim: number): string {
@@ -107,7 +119,11 @@ async function onlinePart(ck: Restored, o: EvalCommandOptions, dataFile: string,
   }
 }
 
-export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalReport; table: string; file: string }> {
+/**
+ * Scores the checkpoint and writes eval.json. A failure to write is returned, not thrown, so that the scores
+ * (minutes of work) still reach the caller, which prints them before reporting it.
+ */
+export async function runEval(o: EvalCommandOptions): Promise<EvalResult> {
   if (o.dataset && !existsSync(o.dataset)) throw new LapoError('usage', `--dataset: ${o.dataset}: no such file`);
   const ck = restoreAgent(o.checkpoint, { optimizer: false });
   try {
@@ -127,9 +143,15 @@ export async function runEval(o: EvalCommandOptions): Promise<{ report: EvalRepo
     if (o.offline) report.offline = await offlinePart(ck, o, dataFile, report.skipped);
     if (o.online) await onlinePart(ck, o, dataFile, report);
     if (o.frames && !report.frames) report.skipped.push(`frames: ${o.frames} not written (no online evaluation)`);
-    const file = join(ck.dir, 'eval.json');
-    await writeJsonAtomic(file, report);
-    return { report, table: formatTable(report), file };
+    const file = o.out ?? join(ck.dir, 'eval.json');
+    let writeError: LapoError | null = null;
+    try {
+      await writeJsonAtomic(file, report);
+    } catch (e) {
+      if (!isLapoError(e)) throw e;
+      writeError = e;
+    }
+    return { report, table: formatTable(report), file, writeError };
   } finally {
     ck.agent.dispose();
   }

@@ -4,14 +4,26 @@
 import { promises as fsp, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { rethrowOsError } from '../util/os-error.js';
 
 /** A temp path beside `path` (same directory, hence same filesystem, so the final rename is atomic). */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes `data` to `path` atomically (temp file, fsync, rename). */
+/**
+ * Writes `data` to `path` atomically (temp file, fsync, rename). An operating-system error (full disk, read-only
+ * folder, a folder at `path`) becomes one line naming `path`, not the temp name.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeViaTemp(path, data);
+  } catch (e) {
+    rethrowOsError(e, 'writing', path);
+  }
+}
+
+async function writeViaTemp(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempPathFor(path);
   const fh = await fsp.open(tmp, 'w');
   try {

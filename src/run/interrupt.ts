@@ -1,9 +1,19 @@
-// Ctrl-C (SIGINT) and SIGTERM during training: the first one asks the loop to stop after the current step, save
-// a checkpoint and exit 130; a second one quits at once (the last checkpoint stays valid: checkpoints are
-// written atomically). JavaScript runs a signal handler only between steps, so the loop yields to the event loop
-// after every step (trainer.ts) for the request to be seen.
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal, a dropped ssh session) during training: the first one
+// asks the loop to stop after the current step, save a checkpoint and exit 130; a second one quits at once (the
+// last checkpoint stays valid: checkpoints are written atomically). JavaScript runs a signal handler only between
+// steps, so the loop yields to the event loop after every step (trainer.ts) for the request to be seen.
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * After SIGHUP the terminal is gone: writing a message there fails (EIO, EPIPE) and an unhandled stream error
+ * would end the process before the checkpoint is saved. Those errors are dropped from then on.
+ */
+function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+}
+
 export class StopRequest {
-  /** What asked to stop ('SIGINT', 'SIGTERM', 'abort'), or null. */
+  /** What asked to stop ('SIGINT', 'SIGTERM', 'SIGHUP', 'abort'), or null. */
   reason: string | null = null;
   private readonly cleanups: (() => void)[] = [];
 
@@ -24,8 +34,11 @@ export class StopRequest {
       }
     };
     if (opts.signals) {
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-        const h = () => request(sig);
+      for (const sig of STOP_SIGNALS) {
+        const h = () => {
+          if (sig === 'SIGHUP') ignoreClosedOutput();
+          request(sig);
+        };
         process.on(sig, h);
         this.cleanups.push(() => process.off(sig, h));
       }

@@ -1,11 +1,13 @@
 // The run's CSV logs (metrics.csv, eval.csv, grads.csv): csv-stringify, a header written once, a fixed column
-// order, rows appended whole. Each append is one write(2) of complete lines, so a killed process leaves whole
-// rows; a torn last line (power loss) is dropped when the file is opened again. On resume the rows logged after
-// the checkpoint being resumed are removed, so the file ends up with exactly the rows a straight run writes.
-import { existsSync, appendFileSync, readFileSync } from 'node:fs';
+// order, rows appended whole. Each append writes complete lines, and a write cut short (full disk) is truncated
+// back, so a killed process or a full disk leaves whole rows; a torn last line (power loss) is dropped when the
+// file is opened again. On resume the rows logged after the checkpoint being resumed are removed, so the file
+// ends up with exactly the rows a straight run writes.
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from './atomic.js';
 import { LapoError } from '../errors.js';
+import { rethrowOsError } from '../util/os-error.js';
 
 export type CsvValue = number | string | null | undefined;
 export type CsvRow = Record<string, CsvValue>;
@@ -69,11 +71,35 @@ export class CsvLog {
     return log;
   }
 
-  /** Appends whole rows in one write. Missing keys are written as empty fields. */
+  /**
+   * Appends whole rows, or nothing: a write cut short (a full disk, a file size limit) is truncated back to the
+   * size before it, so the file never ends in half a row. Missing keys are written as empty fields.
+   */
   append(rows: CsvRow | readonly CsvRow[]): void {
     const list = Array.isArray(rows) ? rows : [rows as CsvRow];
     if (list.length === 0) return;
-    appendFileSync(this.path, formatRows(this.columns, list));
+    const bytes = Buffer.from(formatRows(this.columns, list), 'utf8');
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'a');
+    } catch (e) {
+      rethrowOsError(e, 'appending rows', this.path);
+    }
+    try {
+      const before = fstatSync(fd).size;
+      try {
+        for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, bytes.byteLength - done);
+      } catch (e) {
+        try {
+          ftruncateSync(fd, before);
+        } catch {
+          /* the torn last line is then dropped when the file is opened again */
+        }
+        rethrowOsError(e, 'appending rows (the file keeps its whole rows)', this.path);
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

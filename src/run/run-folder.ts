@@ -1,7 +1,7 @@
 // The per-run folder runs/<name>/ (conventions §7): config.json (the resolved config, written before step 1),
 // meta.json (status, backend, versions, git commit, dataset path + sha256, resume history), metrics.csv,
 // eval.csv, grads.csv and checkpoints/step_<N>/. Every JSON file is rewritten atomically.
-import { createReadStream, existsSync, readFileSync, statSync, promises as fsp } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -77,7 +77,9 @@ export async function datasetIdentity(file: string): Promise<DatasetIdentity> {
 /** The git commit of the lapo sources that run (null when lapo is not a git checkout, e.g. installed by npm). */
 export function gitState(root = PACKAGE_ROOT): { commit: string | null; dirty: boolean | null } {
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    // GIT_OPTIONAL_LOCKS=0: `git status` must not take .git/index.lock (it would refresh the index), which a
+    // killed lapo (or one over its file size limit) would leave behind, blocking the user's next git command.
+    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).trim();
   try {
     if (!existsSync(join(root, '.git'))) return { commit: null, dirty: null };
     const commit = git('rev-parse', 'HEAD');
@@ -146,19 +148,6 @@ export function runPaths(runDir: string) {
   };
 }
 
-/** Creates runs/<name>/; refuses to reuse a folder that already holds a run (that is what --resume is for). */
-export async function createRunFolder(runsRoot: string, name: string): Promise<string> {
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..') {
-    throw new LapoError('usage', `--run-name: expected letters, digits, '.', '_' or '-', found ${JSON.stringify(name)}`);
-  }
-  const dir = join(runsRoot, name);
-  if (existsSync(join(dir, 'meta.json')) || existsSync(join(dir, 'config.json'))) {
-    throw new LapoError('usage', `${dir}: a run with this name exists`, `continue it with --resume ${dir}, or pick another --run-name`);
-  }
-  await fsp.mkdir(join(dir, 'checkpoints'), { recursive: true });
-  return dir;
-}
-
 export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
   meta.updatedAt = new Date().toISOString();
   await writeJsonAtomic(runPaths(runDir).meta, meta);
@@ -166,6 +155,16 @@ export async function writeMeta(runDir: string, meta: RunMeta): Promise<void> {
 
 export function readMeta(runDir: string): RunMeta {
   return readJson(runPaths(runDir).meta) as RunMeta;
+}
+
+/** "status failed, started <time>" of a run, for messages ("meta.json unreadable" when it cannot be read). */
+export function describeRunStatus(runDir: string): string {
+  try {
+    const m = readMeta(runDir);
+    return `status ${m.status}, started ${m.createdAt}`;
+  } catch {
+    return 'meta.json unreadable';
+  }
 }
 
 /** Reads a JSON file a user may have edited or truncated: one-line errors naming the file. */

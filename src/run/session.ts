@@ -2,8 +2,8 @@
 // dataset, the agent (fresh, or restored bit-for-bit from a checkpoint), the sampler and augmentation RNGs, the
 // run folder with config.json and meta.json written, and the CSV logs opened (on resume, cut back to the
 // checkpoint's step so the files end up as a straight run writes them).
-import { dirname } from 'node:path';
-import { promises as fsp } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, promises as fsp } from 'node:fs';
 import { parseConfig, type LapoConfig } from '../config/schema.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { createAgent } from '../algo/algorithm.js';
@@ -19,14 +19,16 @@ import { writeJsonAtomic, removeStaleTemps } from './atomic.js';
 import { applyCheckpoint, listCheckpoints, loadCheckpoint, resolveCheckpointDir, type LoadedCheckpoint } from './checkpoint.js';
 import { EVAL_CSV_BASE_COLUMNS, GRADS_CSV_COLUMNS, metricsCsvColumns } from './columns.js';
 import { CsvLog } from './metrics-csv.js';
+import { RunLock } from './run-lock.js';
+import { claimNewRunFolder } from './run-claim.js';
 import {
-  createRunFolder, datasetIdentity, datasetStem, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
+  datasetIdentity, datasetStem, describeRunStatus, defaultRunName, gitState, hostInfo, readMeta, runPaths, versions,
   writeMeta, type RunMeta,
 } from './run-folder.js';
 
 /** Config keys that may change on --resume (run length and bookkeeping); every other key is fixed by the run. */
 export const RESUME_MUTABLE_KEYS: readonly (keyof LapoConfig)[] = [
-  'steps', 'logEvery', 'saveEvery', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB', 'scratchDir',
+  'steps', 'logEvery', 'saveEvery', 'saveEveryMinutes', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB', 'scratchDir',
 ];
 
 export interface SessionOptions {
@@ -58,6 +60,10 @@ export interface Session {
   metrics: CsvLog;
   evalLog: CsvLog | null;
   gradsLog: CsvLog | null;
+  /** This process's claim on the run folder; released when training ends. */
+  lock: RunLock;
+  /** Lines to show before step 1 (e.g. a stale owner taken over). */
+  notices: string[];
 }
 
 /** The built-in task a dataset was generated for (root attribute `task`, written by lapo dataset generate). */
@@ -98,16 +104,33 @@ function agentFor(dataset: TransitionDataset, cfg: ResolvedConfig): TrainableAge
   return createAgent({ spec, actionDim, minV: stats.minV, maxV: stats.maxV }, cfg, cfg.seed);
 }
 
-async function openLogs(runDir: string, opts: SessionOptions, cfg: ResolvedConfig, after: number | null) {
+/** The checkpoint a resume continues from, as far as the CSV logs care. */
+interface ResumePoint {
+  step: number;
+  /** The config that wrote the checkpoint (and the rows up to its step). */
+  config: Record<string, unknown>;
+}
+
+/**
+ * On resume: which rows stay. Every row up to the checkpoint's step stays, whatever interval the resume uses;
+ * rows after it are cut (a run that crashed later wrote them), and so is the extra row a finished run writes at
+ * its last step when that step is off its interval, so that the file ends up as a straight run writes it.
+ */
+export function keepRowsUpTo(point: ResumePoint, intervalKey: 'logEvery' | 'evalEvery'): (step: number) => boolean {
+  const every = Number(point.config[intervalKey]);
+  const finalOffInterval = Number(point.config.steps) === point.step && !(every > 0 && point.step % every === 0);
+  return (s) => s < point.step || (s === point.step && !finalOffInterval);
+}
+
+async function openLogs(runDir: string, opts: SessionOptions, cfg: ResolvedConfig, after: ResumePoint | null) {
   const p = runPaths(runDir);
-  // On resume keep the rows a straight run would have at this point: logged steps up to the checkpoint.
-  const keep = (every: number) => (after === null ? undefined : (s: number) => s <= after && every > 0 && s % every === 0);
-  const metrics = await CsvLog.open(p.metrics, metricsCsvColumns(cfg.algo), { keepRow: keep(cfg.logEvery) });
+  const keep = (key: 'logEvery' | 'evalEvery') => (after === null ? undefined : keepRowsUpTo(after, key));
+  const metrics = await CsvLog.open(p.metrics, metricsCsvColumns(cfg.algo), { keepRow: keep('logEvery') });
   const evalLog =
     opts.evalColumns && cfg.evalEvery > 0
-      ? await CsvLog.open(p.eval, [...EVAL_CSV_BASE_COLUMNS, ...opts.evalColumns], { keepRow: keep(cfg.evalEvery) })
+      ? await CsvLog.open(p.eval, [...EVAL_CSV_BASE_COLUMNS, ...opts.evalColumns], { keepRow: keep('evalEvery') })
       : null;
-  const gradsLog = opts.gradsCsv ? await CsvLog.open(p.grads, GRADS_CSV_COLUMNS, { keepRow: keep(cfg.logEvery) }) : null;
+  const gradsLog = opts.gradsCsv ? await CsvLog.open(p.grads, GRADS_CSV_COLUMNS, { keepRow: keep('logEvery') }) : null;
   return { metrics, evalLog, gradsLog };
 }
 
@@ -115,52 +138,78 @@ function startRecord(opts: SessionOptions, fromStep: number): RunMeta['starts'][
   return { at: new Date().toISOString(), fromStep, argv: opts.argv, backend: opts.backend?.name ?? null };
 }
 
+/** The built-in task recorded in the file, or null when there is none or the file does not open (loading says why). */
+async function taskAttributeOrNull(file: string): Promise<string | null> {
+  try {
+    return await taskAttribute(file);
+  } catch {
+    return null;
+  }
+}
+
 export async function newSession(config: LapoConfig, opts: SessionOptions): Promise<Session> {
   const cfg0 = parseConfig(config, 'config');
   if (cfg0.scratchDir !== null) checkScratchDir(cfg0.scratchDir); // before hashing a large dataset
-  const identity = await datasetIdentity(cfg0.dataset);
-  const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
+  if (!existsSync(cfg0.dataset)) throw new LapoError('data', `${cfg0.dataset}: no such file`);
+  const stem = opts.runNameStem ?? (await taskAttributeOrNull(cfg0.dataset)) ?? datasetStem(cfg0.dataset);
+  const runName = cfg0.runName ?? defaultRunName(stem, cfg0.seed);
+  // The folder is claimed before the dataset is hashed and loaded: a name in use is refused at once.
+  const claim = claimNewRunFolder(opts.runsDir, runName);
   try {
-    const resolved = resolveConfig(cfg0, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
-    const stem = opts.runNameStem ?? (await taskAttribute(cfg0.dataset)) ?? datasetStem(cfg0.dataset);
-    const runName = cfg0.runName ?? defaultRunName(stem, cfg0.seed);
-    const cfg: ResolvedConfig = { ...resolved, runName };
-    const agent = agentFor(dataset, cfg);
+    const identity = await datasetIdentity(cfg0.dataset);
+    const dataset = await loadDataset(cfg0.dataset, loadOptions(cfg0));
     try {
-      const runDir = await createRunFolder(opts.runsDir, runName);
-      const p = runPaths(runDir);
-      await writeJsonAtomic(p.config, cfg);
-      const now = new Date().toISOString();
-      const meta: RunMeta = {
-        format: 'lapo-run',
-        version: 1,
-        name: runName,
-        status: 'running',
-        checkpointStep: 0,
-        steps: cfg.steps,
-        createdAt: now,
-        updatedAt: now,
-        message: null,
-        backend: opts.backend,
-        versions: versions(),
-        git: gitState(),
-        dataset: identity,
-        host: hostInfo(),
-        options: { keepCheckpoints: opts.keepCheckpoints ?? 0 },
-        starts: [startRecord(opts, 0)],
-      };
-      await writeMeta(runDir, meta);
-      const logs = await openLogs(runDir, opts, cfg, null);
-      const { sampler, augment } = trainerRngs(cfg.seed);
-      return { runDir, cfg, meta, dataset, agent, samplerRng: sampler, augmentRng: augment, startStep: 0, wallBase: 0, ...logs };
+      const resolved = resolveConfig(cfg0, { hasImages: dataset.spec.imageSize !== null, actionDim: dataset.actionDim });
+      const cfg: ResolvedConfig = { ...resolved, runName };
+      const agent = agentFor(dataset, cfg);
+      try {
+        const runDir = claim.dir;
+        const p = runPaths(runDir);
+        claim.clearReplaced();
+        await writeJsonAtomic(p.config, cfg);
+        const now = new Date().toISOString();
+        const meta: RunMeta = {
+          format: 'lapo-run',
+          version: 1,
+          name: runName,
+          status: 'running',
+          checkpointStep: 0,
+          steps: cfg.steps,
+          createdAt: now,
+          updatedAt: now,
+          message: null,
+          backend: opts.backend,
+          versions: versions(),
+          git: gitState(),
+          dataset: identity,
+          host: hostInfo(),
+          options: { keepCheckpoints: opts.keepCheckpoints ?? 0 },
+          starts: [startRecord(opts, 0)],
+        };
+        await writeMeta(runDir, meta);
+        const logs = await openLogs(runDir, opts, cfg, null);
+        const { sampler, augment } = trainerRngs(cfg.seed);
+        const notices = takeoverNotice(runDir, claim.lock);
+        if (claim.replaces) notices.push(claim.replaces);
+        return { runDir, cfg, meta, dataset, agent, samplerRng: sampler, augmentRng: augment, startStep: 0, wallBase: 0, lock: claim.lock, notices, ...logs };
+      } catch (e) {
+        agent.dispose();
+        throw e;
+      }
     } catch (e) {
-      agent.dispose();
+      dataset.close();
       throw e;
     }
   } catch (e) {
-    dataset.close();
+    claim.abandon();
     throw e;
   }
+}
+
+/** "took over from pid N" when the lock was left by a process that is gone. */
+function takeoverNotice(runDir: string, lock: RunLock): string[] {
+  const o = lock.staleOwner;
+  return o ? [`lapo: ${runDir}: took over from pid ${o.pid} (${o.command} since ${o.since}), which is no longer running`] : [];
 }
 
 /** The run folder of a run or checkpoint path (runs/x or runs/x/checkpoints/step_N). */
@@ -195,10 +244,47 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** --resume NAME: a path as given, else a run of that name under --runs-dir. */
+export function resumePath(resume: string, runsDir: string): string {
+  const under = join(runsDir, resume);
+  return !existsSync(resume) && existsSync(under) ? under : resume;
+}
+
 export async function resumeSession(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }): Promise<Session> {
+  // A run folder (meta.json) is locked before anything else is read: a run still training may write a newer
+  // checkpoint and meta.json meanwhile, and may not have written its first checkpoint yet.
+  const isRunFolder = existsSync(runPaths(opts.resume).meta);
+  const runDir = isRunFolder ? opts.resume : runDirOf(opts.resume, resolveCheckpointDir(opts.resume));
+  if (!isRunFolder) readMeta(runDir); // a checkpoint outside a run folder: one line naming the missing meta.json
+  const lock = RunLock.acquire(runDir, 'lapo train --resume');
+  try {
+    if (isRunFolder) refuseRunWithoutCheckpoint(runDir);
+    return await resumeLocked(overrides, opts, runDir, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+/** A run folder whose run stopped before its first checkpoint: say how to start it again. */
+function refuseRunWithoutCheckpoint(path: string): void {
+  if (listCheckpoints(path).length > 0) return;
+  const name = basename(resolve(path));
+  throw new LapoError(
+    'checkpoint',
+    `${path}: the run stopped before its first checkpoint (${describeRunStatus(path)}), so there is nothing to resume`,
+    `start it again under the same name (lapo train --runs-dir ${dirname(path.replace(/\/+$/, ''))} --run-name ${name} ...): a folder without a checkpoint is reused`,
+  );
+}
+
+async function resumeLocked(overrides: Partial<LapoConfig>, opts: SessionOptions & { resume: string }, runDir: string, lock: RunLock): Promise<Session> {
   const ckptDir = resolveCheckpointDir(opts.resume);
-  const runDir = runDirOf(opts.resume, ckptDir);
   const meta = readMeta(runDir);
+  const notices = takeoverNotice(runDir, lock);
+  if (meta.status === 'running') {
+    // We hold the lock, so no process runs it: the last start was killed or the machine stopped.
+    notices.push(`lapo: ${runDir}: meta.json said status running, but no process is training it: the last start ended without recording why (killed, or the machine stopped)`);
+  }
   const ckpt: LoadedCheckpoint = loadCheckpoint(ckptDir);
   const m = ckpt.manifest;
   const cfg = resumeConfig(m.config, overrides, opts.resumeSource ?? 'command line', m.step);
@@ -234,7 +320,7 @@ export async function resumeSession(overrides: Partial<LapoConfig>, opts: Sessio
       meta.options = { keepCheckpoints: opts.keepCheckpoints ?? meta.options?.keepCheckpoints ?? 0 };
       meta.starts.push(startRecord(opts, m.step));
       await writeMeta(runDir, meta);
-      const logs = await openLogs(runDir, opts, cfg, m.step);
+      const logs = await openLogs(runDir, opts, cfg, { step: m.step, config: m.config });
       return {
         runDir,
         cfg,
@@ -245,6 +331,8 @@ export async function resumeSession(overrides: Partial<LapoConfig>, opts: Sessio
         augmentRng: new Rng(m.rng.augment),
         startStep: m.step,
         wallBase: m.wallSeconds,
+        lock,
+        notices,
         ...logs,
       };
     } catch (e) {

@@ -1,7 +1,8 @@
 // The training loop: sample a batch (seeded), augment images, one LAPO iteration, log, checkpoint, repeat.
 //   step s (1-based) = s completed iterations. metrics.csv gets a row when s % logEvery == 0 and at the last
 //   step; those steps also measure the encoder-gradient / parameter-change columns. Checkpoints when
-//   s % saveEvery == 0, at the last step, and when stopped by Ctrl-C. eval.csv (with an evaluator) when
+//   s % saveEvery == 0, when saveEveryMinutes have passed since the last one, at the last step, and when stopped
+//   by Ctrl-C. eval.csv (with an evaluator) when
 //   s % evalEvery == 0 and at the last step.
 //   Resume: the checkpoint holds the weights, optimizer moments, the agent's noise RNG and the sampler and
 //   augmentation RNGs, so N steps + resume + N steps replays the exact same batches and noise as 2N straight
@@ -19,6 +20,7 @@ import type { HostBatch, TransitionDataset } from '../data/types.js';
 import { totalChannels } from '../data/types.js';
 import type { BackendInfo } from '../backend/init.js';
 import { LapoError, isLapoError } from '../errors.js';
+import { osError, rethrowOsError } from '../util/os-error.js';
 import type { Rng } from '../util/rng.js';
 import { writeFileAtomicSync } from './atomic.js';
 import { checkpointDirName, pruneCheckpoints, saveCheckpoint, NonFiniteWeightError } from './checkpoint.js';
@@ -26,7 +28,7 @@ import { firstNonFinite } from './columns.js';
 import { StopRequest, yieldToEventLoop } from './interrupt.js';
 import { createProgress, pickProgressMode, type ProgressMode, type ProgressReporter } from './progress.js';
 import { runPaths, writeMeta, type RunStatus } from './run-folder.js';
-import { newSession, resumeSession, type Session } from './session.js';
+import { newSession, resumePath, resumeSession, type Session } from './session.js';
 import { join } from 'node:path';
 
 /** Evaluation during training (e.g. online episodes in the built-in task); its row goes to eval.csv. */
@@ -57,13 +59,15 @@ export interface TrainOptions {
   argv?: string[];
   /** First part of the default run name (a task id); default: the dataset file's stem. */
   runNameStem?: string;
-  /** Handle SIGINT/SIGTERM (default true). */
+  /** Handle SIGINT/SIGTERM/SIGHUP (default true). */
   handleSignals?: boolean;
   /** Programmatic stop: behaves like Ctrl-C. */
   signal?: AbortSignal;
   evaluator?: TrainEvaluator;
   /** Called with every metrics.csv row. */
   onLog?: (row: Readonly<Record<string, number>>) => void;
+  /** Seconds on a monotonic clock, for the time-based checkpoint (default: performance.now; tests pass their own). */
+  clock?: () => number;
 }
 
 export interface TrainResult {
@@ -89,7 +93,7 @@ export async function train(cfg: LapoConfig | Partial<LapoConfig>, opts: TrainOp
     keepCheckpoints: opts.keepCheckpoints,
   };
   const s = opts.resume
-    ? await resumeSession(cfg as Partial<LapoConfig>, { ...sessionOpts, resume: opts.resume })
+    ? await resumeSession(cfg as Partial<LapoConfig>, { ...sessionOpts, resume: resumePath(opts.resume, sessionOpts.runsDir) })
     : await newSession(cfg as LapoConfig, sessionOpts);
   const stream = opts.progressStream ?? process.stderr;
   const progress = createProgress(opts.progress ?? pickProgressMode(Boolean(opts.quiet), stream), { stream });
@@ -100,6 +104,7 @@ export async function train(cfg: LapoConfig | Partial<LapoConfig>, opts: TrainOp
     progress.stop();
     s.agent.dispose();
     s.dataset.close();
+    s.lock.release();
   }
 }
 
@@ -113,6 +118,9 @@ class TrainLoop {
   private busySteps = 0;
   private ema = NaN;
   private tensorBaseline: number | null = null;
+  private readonly clock: () => number;
+  /** Clock reading at the last checkpoint (or the start): --save-every-minutes counts from here. */
+  private lastSaveAt: number;
 
   constructor(
     private readonly s: Session,
@@ -121,6 +129,14 @@ class TrainLoop {
   ) {
     this.step = s.startStep;
     this.lastSaved = s.startStep;
+    this.clock = opts.clock ?? (() => performance.now() / 1000);
+    this.lastSaveAt = this.clock();
+  }
+
+  /** A checkpoint is due by time: --save-every-minutes have passed since the last one. */
+  private saveDueByTime(): boolean {
+    const minutes = this.s.cfg.saveEveryMinutes;
+    return minutes > 0 && this.clock() - this.lastSaveAt >= minutes * 60;
   }
 
   private wall(): number {
@@ -136,10 +152,13 @@ class TrainLoop {
     const stop = new StopRequest({
       signals: this.opts.handleSignals ?? true,
       abort: this.opts.signal,
+      // A request is seen between steps or while the current step saves/evaluates, and this.step already
+      // counts that step: it is the step the run stops at.
       onFirst: (why) =>
-        progress.message(`lapo: ${why === 'abort' ? 'stop requested' : why}: finishing step ${this.step + 1}, then saving a checkpoint (press Ctrl-C again to quit without saving)`),
+        progress.message(`lapo: ${why === 'abort' ? 'stop requested' : why}: stopping at step ${this.step}, then saving a checkpoint (press Ctrl-C again to quit without saving)`),
       onSecond: () => this.quitNow(),
     });
+    for (const line of s.notices) progress.message(line);
     if (s.startStep > 0) progress.message(`lapo: resuming ${s.runDir} from step ${s.startStep}`);
     const lazy = s.dataset instanceof LoadedDataset ? s.dataset.lazyStorage : null;
     if (lazy) progress.message(`lapo: lazy mode: ${describeLazyStorage(lazy)}`);
@@ -149,7 +168,8 @@ class TrainLoop {
         await this.oneStep();
         await yieldToEventLoop();
       }
-      if (stop.requested) {
+      // A stop that comes during the last step's save ends a finished run: it completes as usual.
+      if (stop.requested && this.step < s.cfg.steps) {
         if (this.lastSaved !== this.step) await this.save();
         const dir = this.ckptDir(this.step);
         const msg = `interrupted at step ${this.step}; saved ${dir}; continue with: lapo train --resume ${s.runDir}`;
@@ -163,8 +183,9 @@ class TrainLoop {
       progress.message(`lapo: run completed at step ${this.step}: ${s.runDir}`);
       return { runDir: s.runDir, status: 'completed', step: this.step, checkpointDir: this.ckptDir(this.step), lastRow: this.lastRow };
     } catch (e) {
-      if (s.meta.status === 'running') await this.finish('failed', isLapoError(e) ? e.message : `internal error: ${(e as Error)?.message}`);
-      throw e;
+      const err = isLapoError(e) ? e : (osError(e, 'training') ?? e);
+      if (s.meta.status === 'running') await this.recordFailure(isLapoError(err) ? err.message : `internal error: ${(err as Error)?.message}`);
+      throw err;
     } finally {
       stop.dispose();
     }
@@ -197,7 +218,7 @@ class TrainLoop {
     }
     if (this.opts.checkLeaks && logNow) this.checkLeaks();
     if (s.evalLog && this.opts.evaluator && (next % cfg.evalEvery === 0 || last)) await this.evaluate();
-    if ((cfg.saveEvery > 0 && next % cfg.saveEvery === 0) || last) await this.save();
+    if ((cfg.saveEvery > 0 && next % cfg.saveEvery === 0) || last || this.saveDueByTime()) await this.save();
     this.progress.update(this.step, m, this.ema);
   }
 
@@ -262,12 +283,26 @@ class TrainLoop {
         const keep = this.lastSaved > 0 ? `kept the last good checkpoint ${this.ckptDir(this.lastSaved)}` : 'no checkpoint was written';
         throw new LapoError('runtime', `${e.message}; stopped, ${keep}`);
       }
-      throw e;
+      rethrowOsError(e, 'writing the checkpoint', dir);
     }
     this.lastSaved = this.step;
+    this.lastSaveAt = this.clock();
     s.meta.checkpointStep = this.step;
     await writeMeta(s.runDir, s.meta);
     await pruneCheckpoints(s.runDir, s.meta.options.keepCheckpoints);
+  }
+
+  /**
+   * Marks the run failed. When even that cannot be written (the disk is full), says so and keeps the original
+   * error: the next start finds meta.json at "running" with no owner and reports the status as stale.
+   */
+  private async recordFailure(message: string): Promise<void> {
+    try {
+      await this.finish('failed', message);
+    } catch (e) {
+      const why = isLapoError(e) ? e.message : `${runPaths(this.s.runDir).meta}: ${(e as Error)?.message}`;
+      process.stderr.write(`lapo: ${why}; could not record status failed, so meta.json still says running\n`);
+    }
   }
 
   private async finish(status: RunStatus, message: string | null): Promise<void> {

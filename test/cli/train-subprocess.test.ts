@@ -63,6 +63,34 @@ test('Ctrl-C finishes the step, saves a checkpoint and exits 130 with a message'
   assert.equal(meta.checkpointStep, step);
 });
 
+test('SIGHUP (terminal closed, output gone) saves a checkpoint and marks the run interrupted, as SIGTERM does', async () => {
+  needBuild();
+  const runs = tempRuns();
+  const dir = join(runs, 'h');
+  const child = spawn(
+    process.execPath,
+    ['bin/lapo.js', 'train', '--dataset', fixture('minari-dict-obs.hdf5'), ...tiny, '--steps', '100000', '--log-every', '1', '--save-every', '0', '--runs-dir', runs, '--run-name', 'h'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const csv = join(dir, 'metrics.csv');
+  for (let i = 0; i < 600; i++) {
+    if (existsSync(csv) && readFileSync(csv, 'utf8').trim().split('\n').length >= 3) break;
+    await sleep(100);
+  }
+  // the terminal is gone: every later write to stdout/stderr fails
+  child.stdout.destroy();
+  child.stderr.destroy();
+  child.kill('SIGHUP');
+  assert.equal(await exited, 130);
+  const meta = readJsonFile<{ status: string; checkpointStep: number; message: string }>(join(dir, 'meta.json'));
+  assert.equal(meta.status, 'interrupted');
+  assert.ok(meta.checkpointStep >= 2);
+  assert.match(meta.message, new RegExp(`^interrupted at step ${meta.checkpointStep}; saved `));
+  assert.ok(existsSync(join(dir, 'checkpoints', `step_${meta.checkpointStep}`, 'checkpoint.json')));
+  assert.equal(existsSync(join(dir, '.lock')), false);
+});
+
 test('bad flags and config files: one line on stderr, exit 2, no stack trace', () => {
   needBuild();
   const run = (...args: string[]) => spawnSync(process.execPath, ['bin/lapo.js', 'train', ...args], { encoding: 'utf8' });

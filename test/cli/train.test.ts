@@ -142,3 +142,7 @@ test('presets in configs/ are valid configs with keys in alphabetical order', ()
     parseConfig({ dataset: 'd.h5', ...obj }, f);
   }
 });
+
+test("--runs-dir '' is refused instead of writing the run into the current folder", async () => {
+  await rejects(['--dataset', 'd.h5', '--runs-dir', ''], /^--runs-dir: expected a folder path, found ""$/);
+});

@@ -4,7 +4,7 @@
 // one clear line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTrainingBackend } from '../helpers/backend.js';
@@ -166,4 +166,27 @@ test('lapo eval --json: the CLI prints the report and writes eval.json', () => {
     bad.stderr.trim().split('\n').filter((l) => !l.startsWith('lapo: backend ')),
     [`lapo: ${join(dir, 'nowhere')}: no such run or checkpoint folder`],
   );
+});
+
+test('lapo eval prints the scores even when eval.json cannot be written there, and --out writes it elsewhere', () => {
+  const blocked = join(ckptDir, 'eval.json');
+  rmSync(blocked, { force: true });
+  mkdirSync(blocked); // stands in for a read-only checkpoint folder: the write fails after the scoring
+  try {
+    const r = runCli(['--backend', 'cpu', 'eval', '--checkpoint', ckptDir, '--no-online', '--json'], { timeoutMs: 600_000 });
+    assert.equal(r.code, 1, r.stderr);
+    const rep = JSON.parse(r.stdout);
+    assert.ok(Number.isFinite(rep.offline.action_mse), 'the scores reached stdout');
+    assert.deepEqual(r.stderr.trim().split('\n'), [
+      `lapo: ${blocked}: writing: expected a file, found a folder (EISDIR); the scores above were not saved there`,
+      'hint: pass --out FILE.json to write eval.json elsewhere',
+    ]);
+    const out = join(dir, 'elsewhere.json');
+    const ok = runCli(['--backend', 'cpu', 'eval', '--checkpoint', ckptDir, '--no-online', '--out', out], { timeoutMs: 600_000 });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`wrote ${out}\\n$`));
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).offline.action_mse, rep.offline.action_mse);
+  } finally {
+    rmSync(blocked, { recursive: true, force: true });
+  }
 });

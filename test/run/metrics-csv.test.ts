@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,4 +69,26 @@ test('writeFileAtomic replaces the file and leaves no temp behind; writeDirAtomi
   writeFileSync(tempPathFor(join(dir, 'x.csv')), 'half');
   assert.equal((await removeStaleTemps(dir)).length, 1);
   assert.deepEqual(readdirSync(dir).sort(), ['meta.json', 'step_5']);
+});
+
+test('an append cut short (the file size limit, like a full disk) leaves whole rows and one line naming the file', () => {
+  const path = join(tmp(), 'metrics.csv');
+  // A child under bash's `ulimit -f 1` (1 KiB): the write that crosses it is cut short, the next one fails EFBIG.
+  const child = `
+    import { CsvLog } from './src/run/metrics-csv.ts';
+    const log = await CsvLog.open(${JSON.stringify(path)}, ['step', 'note']);
+    try {
+      for (let i = 1; i <= 100; i++) log.append({ step: i, note: 'x'.repeat(90) });
+    } catch (e) {
+      process.stdout.write(e.name + ': ' + e.message);
+    }`;
+  const r = spawnSync('bash', ['-c', `ulimit -f 1 && exec "${process.execPath}" --import tsx --input-type=module -e "$CHILD"`], { encoding: 'utf8', env: { ...process.env, CHILD: child } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `LapoError: ${path}: appending rows (the file keeps its whole rows): expected the file to grow, found the file size limit reached (ulimit -f) (EFBIG)`);
+  const text = readFileSync(path, 'utf8');
+  assert.ok(text.endsWith('\n'));
+  const rows = readCsvLog(path).rows;
+  // header 10 bytes + 10 rows of 96 bytes fit in 1024; the 11th row was cut short and removed again
+  assert.deepEqual(rows.map((row) => row.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.ok(rows.every((row) => row.note === 'x'.repeat(90)));
 });

@@ -3,7 +3,7 @@
 // the non-finite stop, and a flat tensor count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
 import { train, type TrainEvaluator } from '../../src/run/trainer.js';
@@ -140,6 +140,8 @@ test('resume refuses changed model keys and too few steps, naming the key', asyn
   const resume = join(runsDir, 'x');
   await assert.rejects(train({ steps: 4, criticLr: 1e-3 }, { runsDir, resume, ...quiet }), /command line: criticLr: cannot change on --resume \(the run has 0\.0002, found 0\.001\)/);
   await assert.rejects(train({}, { runsDir, resume, ...quiet }), /--steps: expected more than the checkpoint's step 2, found 2/);
+  // --resume NAME finds the run under --runs-dir
+  await assert.rejects(train({}, { runsDir, resume: 'x', ...quiet }), /--steps: expected more than the checkpoint's step 2, found 2/);
   await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 2, runName: 'x' }), { runsDir, ...quiet }), /a run with this name exists/);
 });
 
@@ -180,4 +182,101 @@ test('--check-leaks: the tensor count stays flat across log steps, and nothing i
   await train(tinyConfig(fixture('d4rl-image-state.h5'), { steps: 9, logEvery: 3, saveEvery: 0, runName: 'leak' }), { runsDir, ...quiet, checkLeaks: true });
   assert.equal(tf.memory().numTensors, before);
   assert.ok(existsSync(join(runsDir, 'leak', 'checkpoints', 'step_9', 'checkpoint.json')));
+});
+
+test('--resume with another --log-every / --eval-every keeps every earlier row; only rows after the checkpoint go', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  const dir = join(runsDir, 'h');
+  const steps = (f: string) => readCsvLog(join(dir, f)).rows.map((r) => r.step);
+  await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 8, logEvery: 2, evalEvery: 2, saveEvery: 0, runName: 'h' }), { runsDir, ...quiet, evaluator: meanAction });
+  const before = readCsvLog(join(dir, 'metrics.csv')).rows;
+  await train({ steps: 12, logEvery: 3, evalEvery: 4 }, { runsDir, resume: dir, ...quiet, evaluator: meanAction });
+  assert.deepEqual(steps('metrics.csv'), [2, 4, 6, 8, 9, 12]);
+  assert.deepEqual(readCsvLog(join(dir, 'metrics.csv')).rows.slice(0, 4), before, 'the earlier rows, unchanged');
+  assert.deepEqual([...new Set(steps('grads.csv'))], [2, 4, 6, 8, 9, 12]);
+  assert.deepEqual(steps('eval.csv'), [2, 4, 6, 8, 12]);
+  // a finished run's extra row at its last step (7, off --log-every 2) is still cut, as a straight run has none
+  await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 7, logEvery: 2, saveEvery: 0, runName: 'odd' }), { runsDir, ...quiet });
+  await train({ steps: 10, logEvery: 5 }, { runsDir, resume: join(runsDir, 'odd'), ...quiet });
+  assert.deepEqual(readCsvLog(join(runsDir, 'odd', 'metrics.csv')).rows.map((r) => r.step), [2, 4, 6, 10]);
+});
+
+test('a stop names the step the run stops at; a stop during the last step leaves a completed run', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  let said = '';
+  const stream = { write: (text: string) => ((said += text), true) } as unknown as NodeJS.WriteStream;
+  const ctl = new AbortController();
+  await assert.rejects(
+    train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 12, logEvery: 4, saveEvery: 0, runName: 'stop' }), {
+      runsDir, progress: 'lines', progressStream: stream, handleSignals: false, signal: ctl.signal, onLog: () => ctl.abort(),
+    }),
+    (e: Error) => /^interrupted at step 4; saved /.test(e.message),
+  );
+  assert.match(said, /lapo: stop requested: stopping at step 4, then saving a checkpoint/);
+  // stopped while the last step (6) logs and saves: nothing is left to resume, so the run completes
+  const last = new AbortController();
+  const res = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 6, logEvery: 3, saveEvery: 0, runName: 'end' }), {
+    runsDir, ...quiet, signal: last.signal, onLog: (row) => row.step === 6 && last.abort(),
+  });
+  assert.equal(res.status, 'completed');
+  assert.equal(readJsonFile<{ status: string }>(join(runsDir, 'end', 'meta.json')).status, 'completed');
+  assert.deepEqual(listCheckpoints(join(runsDir, 'end')).map((c) => c.step), [6]);
+});
+
+test('--save-every-minutes checkpoints when that much time has passed since the last checkpoint', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  // a clock driven by the steps: 40 s a step, so 1 minute is due every second step
+  let now = 0;
+  const res = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 7, logEvery: 1, saveEvery: 0, saveEveryMinutes: 1, runName: 't' }), {
+    runsDir, ...quiet, clock: () => now, onLog: (row) => (now = row.step * 40),
+  });
+  assert.equal(res.status, 'completed');
+  assert.deepEqual(listCheckpoints(join(runsDir, 't')).map((c) => c.step), [2, 4, 6, 7]);
+  const off = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 3, logEvery: 1, saveEvery: 0, saveEveryMinutes: 0, runName: 'off' }), {
+    runsDir, ...quiet, clock: () => now, onLog: (row) => (now += row.step * 600),
+  });
+  assert.deepEqual(listCheckpoints(off.runDir).map((c) => c.step), [3]);
+});
+
+test('a run that stopped before its first checkpoint: --resume says how to restart, and train --run-name reuses the folder', async () => {
+  await useRunBackend();
+  const runsDir = tempRuns();
+  const dir = join(runsDir, 'early');
+  // diverges at step 2 with no checkpoint yet (as a crash before the first --save-every would leave it)
+  const bad = tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 10, logEvery: 5, saveEvery: 0, criticLr: 1e8, runName: 'early' });
+  await assert.rejects(train(bad, { runsDir, ...quiet }), /no checkpoint was written yet/);
+  assert.deepEqual(listCheckpoints(dir), []);
+  await assert.rejects(train({ steps: 20 }, { runsDir, resume: dir, ...quiet }), (e: Error & { hint?: string }) => {
+    assert.equal(e.message, `${dir}: the run stopped before its first checkpoint (status failed, started ${readJsonFile<{ createdAt: string }>(join(dir, 'meta.json')).createdAt}), so there is nothing to resume`);
+    assert.equal(e.hint, `start it again under the same name (lapo train --runs-dir ${runsDir} --run-name early ...): a folder without a checkpoint is reused`);
+    return true;
+  });
+  let said = '';
+  const stream = { write: (text: string) => ((said += text), true) } as unknown as NodeJS.WriteStream;
+  const res = await train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 4, logEvery: 2, runName: 'early' }), { runsDir, progress: 'lines', progressStream: stream, handleSignals: false });
+  assert.equal(res.status, 'completed');
+  assert.match(said, new RegExp(`lapo: ${dir}: starting again in this folder: its run \\(status failed, started [^)]+\\) stopped before its first checkpoint, so there was nothing to resume; its config, meta.json and CSV logs are replaced`));
+  assert.deepEqual(readCsvLog(join(dir, 'metrics.csv')).rows.map((r) => r.step), [2, 4], 'the old run\'s rows are gone');
+  const meta = readJsonFile<{ status: string; starts: unknown[] }>(join(dir, 'meta.json'));
+  assert.equal(meta.status, 'completed');
+  assert.equal(meta.starts.length, 1);
+  // with a checkpoint, the name stays taken
+  await assert.rejects(train(tinyConfig(fixture('minari-dict-obs.hdf5'), { steps: 4, runName: 'early' }), { runsDir, ...quiet }), /a run with this name exists/);
+});
+
+test('a --runs-dir that cannot hold run folders is one line naming it, before the dataset is read', async () => {
+  const runsDir = tempRuns();
+  const file = join(runsDir, 'a-file');
+  writeFileSync(file, 'x');
+  const notHdf5 = join(runsDir, 'not.h5');
+  writeFileSync(notHdf5, 'step,reward\n');
+  // the dataset is not HDF5 either: the runs folder is checked first
+  await assert.rejects(train(tinyConfig(notHdf5, { runName: 'r' }), { runsDir: file, ...quiet }), (e: Error & { exitCode?: number }) => {
+    assert.equal(e.message, `${join(file, 'r')}: creating the run folder (check --runs-dir): expected a folder, found a file where a folder was expected (ENOTDIR)`);
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
 });
