@@ -19,7 +19,8 @@ import { sharedFile, tinyConfig } from './fixtures.js';
 
 async function withAgent(extra: Partial<LapoConfigInput>, sabotage: (a: LapoAgent) => void): Promise<Check[]> {
   await useCpuBackend();
-  const cfg = tinyConfig(sharedFile('fixtures', 'multimodal', 'fork-3view-joint.h5'), extra);
+  // the sabotages are read against critic mode unless a test names another
+  const cfg = tinyConfig(sharedFile('fixtures', 'multimodal', 'fork-3view-joint.h5'), { encoderGrad: 'critic', ...extra });
   const ds = await loadDataset(cfg.dataset, { imageSize: 16 });
   const resolved = resolveConfig(cfg, { hasImages: true, actionDim: ds.actionDim });
   const agent = LapoAgent.create({ spec: ds.spec, actionDim: ds.actionDim, minV: ds.stats.minV, maxV: ds.stats.maxV }, resolved, 0);
@@ -74,7 +75,7 @@ test('targets moved by the wrong fraction: every soft-update check fails', async
 
 test('ownership: a critic variable also in the actor group, or an encoder variable in no group, is caught', async () => {
   await useCpuBackend();
-  const cfg = tinyConfig(sharedFile('fixtures', 'multimodal', 'fork-3view-joint.h5'));
+  const cfg = tinyConfig(sharedFile('fixtures', 'multimodal', 'fork-3view-joint.h5'), { encoderGrad: 'critic' });
   const ds = await loadDataset(cfg.dataset, { imageSize: 16 });
   const resolved = resolveConfig(cfg, { hasImages: true, actionDim: ds.actionDim });
   const agent = LapoAgent.create({ spec: ds.spec, actionDim: ds.actionDim, minV: ds.stats.minV, maxV: ds.stats.maxV }, resolved, 0);
