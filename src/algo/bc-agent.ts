@@ -60,7 +60,6 @@ export class BcAgent implements TrainableAgent {
   }
 
   train(batch: HostBatch, opts: { measure: boolean; gradNorms: boolean }): StepOutcome {
-    const encVars = prefixed('encoder', this.encoder.namedVariables());
     const r = tf.tidy(() => {
       const obs = this.observation(batch);
       const action = tf.tensor2d(batch.action, [batch.size, this.dims.actionDim]);
@@ -85,7 +84,8 @@ export class BcAgent implements TrainableAgent {
           const sq = watched.flatMap(([n, v], i) => (n.startsWith(prefix) ? [tf.sum(tf.squaredDifference(v, before[i]))] : []));
           return sq.length === 0 ? tf.scalar(NaN) : tf.sqrt(tf.addN(sq));
         };
-        out.push(encVars.length > 0 ? change('encoder/') : tf.scalar(NaN), change('actor/'));
+        // NaN for a set with no variables (the identity encoder of state-only data)
+        out.push(change('encoder/'), change('actor/'));
       }
       return out;
     });

@@ -1,4 +1,4 @@
-// One place picks the TensorFlow.js backend (conventions §11).
+// One place picks the TensorFlow.js backend.
 //   auto           -> tensorflow-gpu, then tensorflow, then native, then wasm
 //   tensorflow(-gpu) -> @tensorflow/tfjs-node(-gpu), optional peer dependencies, imported only when asked for
 //   native         -> the cpu backend with lapo's OpenBLAS kernels (src/backend/native.ts)

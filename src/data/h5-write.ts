@@ -1,5 +1,5 @@
 // Writing HDF5 files through h5wasm, always to a temporary file beside the target that is renamed into place on
-// commit, so a crash or Ctrl-C never leaves a half-written dataset under the user's name (conventions §7).
+// commit, so a crash or Ctrl-C never leaves a half-written dataset under the user's name.
 // `writeH5(file, tree)` writes an in-memory tree in one go; `H5Writer` streams rows into extendable datasets for
 // files larger than the wasm heap (h5wasm allocates a dataset's whole buffer at create time otherwise).
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 // Reading HDF5 files through h5wasm (HDF5 2.0 compiled to WebAssembly; reads the real filesystem under Node).
 // Why h5wasm: it installs from npm with no native build, unlike `hdf5` (hdf5.node), whose V8 bindings no longer
-// compile on Node 20 (see .drafts/readme-datasets.md).
+// compile on Node 20 (see docs/datasets.md, "Why h5wasm").
 //
 // Two things h5wasm does that a CLI must not: print HDF5's multi-line error stack to stderr, and report a missing
 // object as a bare "name not defined!". We install HDF5's throwing error handler once (errors become exceptions,

@@ -1,5 +1,5 @@
 // Every error a dataset file can cause, as one-line LapoErrors that name the file, the key, and what was expected
-// versus found (conventions §5). Kept in one place so the wording stays the same across loader, info and tests.
+// versus found. Kept in one place so the wording stays the same across loader, info and tests.
 import { LapoError, errors, fmtShape } from '../errors.js';
 
 export const dataErrors = {

@@ -1,5 +1,5 @@
 // The contract between the dataset reader (src/data) and everything that consumes transitions (algo, eval,
-// diagnostics). Images stay uint8 NHWC on the host until a batch is turned into tensors (conventions §8).
+// diagnostics). Images stay uint8 NHWC on the host until a batch is turned into tensors.
 
 export type LayoutName = 'd4rl' | 'minari' | 'robomimic' | 'd3rlpy';
 export type Split = 'train' | 'valid' | 'all';

@@ -1,4 +1,4 @@
-// The checks of `lapo diagnose-gradients` (issue 5, points 1–4), from measured numbers only.
+// The checks of `lapo diagnose-gradients` from measured numbers only.
 // The expectations are written here, from the design, not read from src/algo/groups.ts: a diagnosis that took
 // the group table's word for what the groups should be could never catch a wrong table.
 //   design: critic group = Q1, Q2, V (+ encoder); actorVae = the VAE; actor = the latent policy; the encoder goes

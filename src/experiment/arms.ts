@@ -1,4 +1,4 @@
-// The arms of the encoder-gradient experiment (issue 8), in priority order: each is a set of config overrides
+// The arms of the encoder-gradient experiment in priority order: each is a set of config overrides
 // on the same data, budget and seeds. `critic-shift` is the product's design; `vae-shift` is the historical
 // defect (encoder trained only by the VAE's reconstruction loss); `frozen-shift` never trains the encoder
 // (random conv features), the floor any learned encoder must beat.

@@ -1,4 +1,4 @@
-// `lapo experiment run`: the encoder-gradient experiment of issue 8, rerunnable with one command and resumable.
+// `lapo experiment run`: the encoder-gradient experiment, rerunnable with one command and resumable.
 //   1. data: one heterogeneous dataset from the built-in pixel task (goal visible only in the image), generated
 //      once into <dir>/data.h5 and shared by every arm;
 //   2. runs: for each arm (priority order) and seed, <dir>/runs/<arm>-s<seed>: skipped when completed, resumed

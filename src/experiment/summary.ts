@@ -1,4 +1,4 @@
-// Turns the experiment's run folders into the per-arm table of issue 8: for each arm, the mean and 95% interval
+// Turns the experiment's run folders into the per-arm table of docs/experiments.md: for each arm, the mean and 95% interval
 // across seeds (Student t, the same intervals `lapo plot` draws) of
 //   steps_to_q_threshold  first evaluated step whose validation Q MSE (vs Monte-Carlo returns), divided by the
 //                         variance of those returns (q_mse_rel, scale-free: 1 = no better than predicting the

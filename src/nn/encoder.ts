@@ -40,6 +40,8 @@ interface Parts {
   stateLayers: Linear[];
   fc: Linear | null;
   norm: LayerNorm | null;
+  /** Spatial softmax: the (x, y) of every position of the last conv map, made once (null: flatten). */
+  grid: tf.Tensor2D | null;
 }
 
 export class ObservationEncoder implements Module {
@@ -59,7 +61,7 @@ export class ObservationEncoder implements Module {
   static create(shape: EncoderShape, rng: Rng, trainable: boolean): ObservationEncoder {
     if (shape.imageSize === null) {
       if (shape.stateDim < 1) throw new LapoError('config', 'observation: expected image or state keys, found neither');
-      return new ObservationEncoder(shape, { convs: [], stateLayers: [], fc: null, norm: null });
+      return new ObservationEncoder(shape, { convs: [], stateLayers: [], fc: null, norm: null, grid: null });
     }
     const [h, w] = shape.imageSize;
     const convs: Conv2d[] = [];
@@ -90,7 +92,8 @@ export class ObservationEncoder implements Module {
     const fcIn = flat + (stateLayers.length > 0 ? shape.stateHidden : 0);
     const fc = Linear.create(fcIn, shape.featureDim, rng, trainable);
     const norm = shape.featureNorm === 'layernorm' ? LayerNorm.create(shape.featureDim, trainable) : null;
-    return new ObservationEncoder(shape, { convs, stateLayers, fc, norm });
+    const grid = shape.imagePool === 'spatial-softmax' ? tf.keep(keypointGrid(oh, ow)) : null;
+    return new ObservationEncoder(shape, { convs, stateLayers, fc, norm, grid });
   }
 
   clone(trainable: boolean): ObservationEncoder {
@@ -99,6 +102,7 @@ export class ObservationEncoder implements Module {
       stateLayers: this.parts.stateLayers.map((l) => l.clone(trainable)),
       fc: this.parts.fc ? this.parts.fc.clone(trainable) : null,
       norm: this.parts.norm ? this.parts.norm.clone(trainable) : null,
+      grid: this.parts.grid ? tf.keep(tf.clone(this.parts.grid)) : null,
     });
   }
 
@@ -111,7 +115,7 @@ export class ObservationEncoder implements Module {
     let x: tf.Tensor4D = obs.image;
     for (const c of this.parts.convs) x = c.apply(x, 'relu');
     const b = x.shape[0];
-    let feat: tf.Tensor2D = this.shape.imagePool === 'spatial-softmax' ? spatialSoftmax(x) : tf.reshape(x, [b, x.shape[1] * x.shape[2] * x.shape[3]]);
+    let feat: tf.Tensor2D = this.parts.grid ? spatialSoftmax(x, this.parts.grid) : tf.reshape(x, [b, x.shape[1] * x.shape[2] * x.shape[3]]);
     if (this.parts.stateLayers.length > 0) {
       if (!obs.state) throw new Error('ObservationEncoder: encoder with a state branch got no state');
       let s: tf.Tensor2D = obs.state;
@@ -146,6 +150,7 @@ export class ObservationEncoder implements Module {
     for (const l of this.parts.stateLayers) l.dispose();
     this.parts.fc?.dispose();
     this.parts.norm?.dispose();
+    this.parts.grid?.dispose();
   }
 }
 
@@ -154,8 +159,14 @@ export class ObservationEncoder implements Module {
  * the H×W positions and the expected (x, y) under it, coordinates in [−1, 1]. [B,H,W,C] -> [B, 2C] as
  * (x1, y1, x2, y2, ...): the features say where each channel fires, which is what a policy in a maze needs.
  */
-export function spatialSoftmax(x: tf.Tensor4D): tf.Tensor2D {
+export function spatialSoftmax(x: tf.Tensor4D, grid: tf.Tensor2D = keypointGrid(x.shape[1], x.shape[2])): tf.Tensor2D {
   const [b, h, w, c] = x.shape;
+  const logits = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [b * c, h * w]);
+  return tf.reshape(tf.matMul(tf.softmax(logits), grid), [b, 2 * c]);
+}
+
+/** [H·W, 2]: the (x, y) in [−1, 1] of every position of an H×W map, row-major. */
+export function keypointGrid(h: number, w: number): tf.Tensor2D {
   const grid = (n: number) => (n === 1 ? [0] : Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)));
   const gx = grid(w);
   const gy = grid(h);
@@ -166,7 +177,5 @@ export function spatialSoftmax(x: tf.Tensor4D): tf.Tensor2D {
       pos[(i * w + j) * 2 + 1] = gy[i];
     }
   }
-  const logits = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [b * c, h * w]);
-  const kp = tf.matMul(tf.softmax(logits), tf.tensor2d(pos, [h * w, 2]));
-  return tf.reshape(kp, [b, 2 * c]);
+  return tf.tensor2d(pos, [h * w, 2]);
 }

@@ -1,5 +1,5 @@
 // Summary statistics across seeds: mean and the band drawn around it. Kept separate from the plotting so the
-// experiment tables (issue 8) report exactly the same intervals as the plots.
+// experiment tables report exactly the same intervals as the plots.
 
 export type BandKind = 'ci95' | 'minmax' | 'std' | 'none';
 export const BAND_KINDS: readonly BandKind[] = ['ci95', 'minmax', 'std', 'none'];

@@ -1,5 +1,5 @@
 // Checkpoints: runs/<name>/checkpoints/step_<N>/ holds everything a run needs to continue bit-for-bit
-// (CORL state_dict, conventions §7):
+// (as CORL's state_dict):
 //   checkpoint.json  step, resolved config, obs spec, action dim, normalisation stats, RNG states (agent's noise,
 //                    batch sampler, augmentation), training wall time so far, and the two blob manifests
 //   weights.bin      every variable of the agent, targets included (names from agent.namedVariables())

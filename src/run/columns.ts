@@ -1,4 +1,4 @@
-// The columns of the run's CSV files, in their fixed order (conventions §6; issue 4 point 6 lists metrics.csv).
+// The columns of the run's CSV files, in their fixed order.
 // metrics.csv: the trainer's three columns, then the algorithm's columns (algorithm.ts) in its order.
 import type { AlgoName } from '../config/schema.js';
 import { metricColumns } from '../algo/algorithm.js';

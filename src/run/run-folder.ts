@@ -1,4 +1,4 @@
-// The per-run folder runs/<name>/ (conventions §7): config.json (the resolved config, written before step 1),
+// The per-run folder runs/<name>/: config.json (the resolved config, written before step 1),
 // meta.json (status, backend, versions, git commit, dataset path + sha256, resume history), metrics.csv,
 // eval.csv, grads.csv and checkpoints/step_<N>/. Every JSON file is rewritten atomically.
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';

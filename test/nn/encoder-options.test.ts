@@ -48,6 +48,7 @@ test('LayerNorm: zero mean and unit variance per row (torch eps 1e-5), then gain
 test('encoder options: spatial-softmax keeps 2 values per channel; layernorm features lie in (−1, 1); names and clone carry them', async () => {
   await useCpuBackend();
   const shape = { imageSize: [16, 16] as [number, number], channels: 3, stateDim: 4, convChannels: 8, convStrides: [2, 1], stateHidden: 16, featureDim: 12 };
+  const baseline = tf.memory().numTensors;
   const enc = ObservationEncoder.create({ ...shape, imagePool: 'spatial-softmax', featureNorm: 'layernorm' }, new Rng(5), true);
   const names = enc.namedVariables().map(([n]) => n);
   // fc reads 8 channels × (x, y) + the 16-wide state branch
@@ -63,4 +64,5 @@ test('encoder options: spatial-softmax keeps 2 values per channel; layernorm fea
   close(tf.tidy(() => target.apply(obs()).dataSync()), Array.from(f), 0, 'clone');
   enc.dispose();
   target.dispose();
+  assert.equal(tf.memory().numTensors, baseline, 'the keypoint grid and the LayerNorm constants go with their encoder');
 });
