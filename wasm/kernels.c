@@ -2,7 +2,7 @@
 // committed so that `npm ci` needs no compiler). The module imports tfjs-backend-wasm's own linear memory, so
 // every pointer below is a byte offset of a tensor in that heap: no copies in or out.
 //
-// Why these kernels exist (docs/notes/engine-wasm.md has the figures):
+// Why these kernels exist (docs/dev/decisions/0032-wasm-simd-kernels.md has the figures):
 //  - XNNPACK, which tfjs-wasm uses for every matmul and conv, packs its "weights" operand when it creates an
 //    operator (single-threaded, ~6–9 ns per element) and caches the packed copy by tensor id. In training every
 //    weight changes every step, and the conv filter gradient's "weights" are as big as dy, so packing costs more

@@ -6,7 +6,7 @@
 // and a wasm heap only through a view that is replaced whenever the heap grows; the wasm backend's remaining
 // kernels (XNNPACK, SIMD128, no FMA) would also cap every op we did not replace. With typed arrays, every op
 // that matters runs natively and the rest keep the cpu backend's exact semantics (measured figures:
-// docs/performance.md and docs/notes/engine-native.md).
+// docs/performance.md and docs/dev/decisions/0023-native-on-cpu-backend.md).
 //
 // Besides the kernels, the optimizer helpers below update variables in place (Adam, soft target updates):
 // one native pass per variable instead of a chain of tfjs ops, bit-identical to that chain on the cpu backend.

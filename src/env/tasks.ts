@@ -21,7 +21,7 @@ export interface TaskSpec {
 
 /**
  * Time limits, about twice the longest expert episode measured on 1000 random start/goal pairs
- * (open 18, umaze 28, medium 50, large 84 steps; see docs/notes/task-eval.md).
+ * (open 18, umaze 28, medium 50, large 84 steps; see docs/dev/decisions/0036-time-limits.md).
  */
 const MAX_STEPS: Record<LayoutName, number> = { open: 40, umaze: 60, medium: 100, large: 170 };
 
