@@ -6,7 +6,7 @@
 // contiguous (h5py's default without compression); --chunked and --gzip add copies with chunks of 16 rows,
 // uncompressed and gzip-1, for the lazy reader. Prints samples/s of batch-256 sampling
 // from the training split, with and without DrQ random shift, next to the trainer's consumption: ~16 LAPO updates/s
-// at batch 64 in tuned PyTorch on this class of machine (shared/notes/engine-findings.md) = ~1000 samples/s.
+// at batch 64 in tuned PyTorch on this class of machine (docs/performance.md) = ~1000 samples/s.
 // Lazy rows say how many arrays are read directly (pread / zlib here) rather than through h5wasm; gzip is measured
 // with its scratch copy warm (after one pass over the training chunks, whose time is printed) and without a copy.
 // Each file is read through once first, so lazy rows measure the reader with the file in the OS page cache; a

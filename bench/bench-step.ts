@@ -2,7 +2,7 @@
 // batch size, next to the same workload in PyTorch measured in the same run.
 //   npm run bench -- [--backend native,wasm,cpu] [--batch 64,256] [--reps 5] [--steps N] [--no-torch] [--json out.json]
 // Each measurement runs in its own process (bench/step-child.ts, bench/torch_reference.py). PyTorch is tuned as
-// ../shared/notes/engine-findings.md says (OPENBLAS_NUM_THREADS=1, 2 torch threads, glibc malloc thresholds) and
+// docs/performance.md describes (OPENBLAS_NUM_THREADS=1, 2 torch threads, glibc malloc thresholds) and
 // runs twice: with OPENBLAS_CORETYPE as this machine sets it, and with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset
 // (AVX-512 kernels where the CPU has them); when the machine sets nothing, the first row pins Haswell (AVX2).
 // The cpu backend is skipped at batch 256 (it needs ~100 s per step at batch 64 already). Timings are only

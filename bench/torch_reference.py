@@ -8,7 +8,7 @@ Workload (defaults = the README's reference workload): 3 camera views 64x64x3 ui
 ReLU; concat -> Linear 256 ReLU. Twin Q + V, CVAE (latent 32) and latent actor: MLPs 256x3. Adam. Per step:
   target encoder on s'; V target of Q from the online V; critic loss through the online encoder (which the
   critic optimizer owns); advantage with the updated critic; VAE and actor on detached features; soft updates.
-PyTorch is tuned as ../shared/notes/engine-findings.md says: the caller sets OPENBLAS_NUM_THREADS=1 and
+PyTorch is tuned as docs/performance.md describes: the caller sets OPENBLAS_NUM_THREADS=1 and
 GLIBC_TUNABLES (malloc), and this script sets torch.set_num_threads(threads).
 Use Debian's interpreter (/usr/bin/python3) with python3-torch and libopenblas0-pthread installed."""
 import argparse

@@ -1,7 +1,7 @@
 // Convolutions on oneDNN (Debian's libdnnl-dev, the library PyTorch runs its CPU convolutions on), used when the
 // addon is built with it (LAPO_DNNL). Measured on the reference machine, one core, batch 64, the encoder's four
 // layers: oneDNN's JIT kernels (brgconv/jit avx512_core) run 1.4–1.7× faster than im2col + OpenBLAS for the
-// forward pass and both gradients (.drafts/note-engine-native.md has the figures).
+// forward pass and both gradients (docs/dev/decisions/0028-native-onednn-and-openblas.md has the figures).
 // Tensors stay where tfjs keeps them: source/destination are described as NHWC and the filter as hwio (tfjs's
 // [kh, kw, Ci, Co]); oneDNN reads and writes them in place. Only the small filter is reordered to the blocked
 // layout the kernels want (weights change every step, so it is reordered on every call).

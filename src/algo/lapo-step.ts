@@ -21,11 +21,11 @@
 //     target encoder, soft-updated with τ like the other targets, encodes the next observation (f'). f is the
 //     online encoder at the start of the step, computed once: the V target, the advantage and (with
 //     --policy-features online) the VAE and actor all read it, detached; the target networks at s read f too.
-//  2. The encoder belongs to the optimizer group(s) of groups.ts chosen by --encoder-grad: critic (default: only
-//     the value loss trains it; the VAE and actor see detached features, so their steps neither move the
-//     encoder nor produce a gradient for it), vae (the historical defect: the VAE loss is computed through the
-//     encoder, which the VAE optimizer steps; the critic loss's encoder gradient is never applied), both (both
-//     losses flow into it; the VAE step recomputes features with the encoder the critic step just moved),
+//  2. The encoder belongs to the optimizer group(s) of groups.ts chosen by --encoder-grad: critic (only the
+//     value loss trains it; the VAE and actor see detached features, so their steps neither move the encoder
+//     nor produce a gradient for it), vae (the historical defect: the VAE loss is computed through the encoder,
+//     which the VAE optimizer steps; the critic loss's encoder gradient is never applied), both (the default:
+//     both losses flow into it; the VAE step recomputes features with the encoder the critic step just moved),
 //     frozen (never changes; its target is then not soft-updated, so both stay bit-identical).
 //  3. --policy-features target makes the VAE and actor read the target encoder's features of s instead of f.
 //  4. Random draws (n, ε) come from the agent's seeded Rng, not torch's generator, so runs are reproducible

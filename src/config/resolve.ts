@@ -37,5 +37,5 @@ export function resolveConfig(cfg: LapoConfig, data: { hasImages: boolean; actio
 
 /** Official LAPO batch for low-dimensional data. */
 export const DEFAULT_STATE_BATCH = 512;
-/** Image data: 64 (see readme-algorithm: PyTorch runs the bench model at 15.9 updates/s at 64, 5.4 at 256). */
+/** Image data: 64 (see docs/algorithm.md, Batch size: PyTorch runs the bench model at 15.9 updates/s at 64, 5.4 at 256). */
 export const DEFAULT_IMAGE_BATCH = 64;

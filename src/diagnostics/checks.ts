@@ -61,7 +61,7 @@ export function variableNames(agent: LapoAgent): Names {
 const owners = (mode: EncoderGrad) => ENCODER_OWNERS[mode];
 const ownersText = (gs: readonly string[]) => (gs.length === 0 ? 'none' : gs.join('+'));
 
-/** Point 1: what each optimizer group holds, where the encoder is, disjointness and coverage. */
+/** Ownership: what each optimizer group holds, where the encoder is, disjointness and coverage. */
 export function ownershipChecks(agent: LapoAgent, mode: EncoderGrad, names: Names, vars: HostVars): Check[] {
   const out: Check[] = [];
   const held = new Map<string, GroupName[]>();
@@ -111,7 +111,7 @@ function layerGrads(layers: string[], grads: Map<string, Float32Array>): Map<str
   return out;
 }
 
-/** Point 2: the gradient each loss delivers to each encoder layer (the first conv layer is `encoder/conv1`). */
+/** Reach: the gradient each loss delivers to each encoder layer (the first conv layer is `encoder/conv1`). */
 export function reachChecks(agent: LapoAgent, mode: EncoderGrad, probe: Probe): Check[] {
   const layers = agent.encoderLayers();
   if (layers.length === 0) return PARTS.map((p) => skip(`reach.${p}`, 'no encoder variables (state-only data: identity encoder)'));
@@ -139,7 +139,7 @@ export function reachChecks(agent: LapoAgent, mode: EncoderGrad, probe: Probe): 
   return out;
 }
 
-/** Point 3: each part's change of its own networks, the encoder, the other groups' networks and the targets. */
+/** Step effects: each part's change of its own networks, the encoder, the other groups' networks and the targets. */
 export function stepChecks(mode: EncoderGrad, names: Names, probe: Probe): Check[] {
   const out: Check[] = [];
   let prev = probe.before;
@@ -222,7 +222,7 @@ function roundingTolerance(scale: number): number {
 }
 
 /**
- * Point 4: the encoder after a real agent.step() equals the starting encoder moved by the Adam step of each
+ * Survival: the encoder after a real agent.step() equals the starting encoder moved by the Adam step of each
  * owning group's encoder gradient, in step order (critic first). A gradient zeroed, rescaled or overwritten
  * between its computation and its use, or any other write to the encoder, shows up as a difference.
  */

@@ -64,7 +64,7 @@ export function fusedLinear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor
   const attrs = { transposeA: false, transposeB: false, activation };
   // The native backend takes the 2-D operands as they are: no reshape kernels, and no reshaped view sharing the
   // kernel variable's storage until the step ends (which would make the in-place Adam update copy it first).
-  // The wasm kernel reads rank-3 shapes. (Small edit by the NATIVE helper.)
+  // The wasm and cpu kernels take rank-3 operands (docs/dev/decisions/0003-fused-layer-gradients.md).
   if (tf.getBackend() === 'native') return tf.engine().runKernel('_FusedMatMul', { a: x, b: kernel, bias }, attrs) as tf.Tensor2D;
   const [b, inDim] = x.shape;
   const outDim = kernel.shape[1];

@@ -48,7 +48,7 @@ export function runOn(backend: 'cpu' | 'native', inputs: Input[], f: (...xs: tf.
 
 /**
  * Same computation on cpu and native: same shapes and dtypes, NaN in the same places, and
- * max |native − cpu| ≤ tol · max |cpu| (tol 1e-4, the issue's bound). Returns the relative error.
+ * max |native − cpu| ≤ tol · max |cpu| (tol 1e-4, the bound of docs/dev/ARCHITECTURE.md). Returns the relative error.
  */
 export function compare(what: string, inputs: Input[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], tol = 1e-4): number {
   const ref = runOn('cpu', inputs, f);

@@ -1,6 +1,6 @@
 // lapo's wasm training kernels against the pure-JS cpu backend (the reference), on random shapes:
 // stride 1 and 2 (and mixed), 'valid' / 'same' / numeric padding, odd sizes, batch 1, channels 1–64,
-// every transpose combination for matmul. Criterion (issue 2): max |wasm − cpu| ≤ 1e-4 · max |cpu|.
+// every transpose combination for matmul. Criterion (docs/dev/ARCHITECTURE.md): max |wasm − cpu| ≤ 1e-4 · max |cpu|.
 // Matmul and the conv filter gradient have two paths, both checked: lapo's SIMD module (wasm/kernels.c, the
 // default) and the XNNPACK-only path that runs when the module cannot be loaded.
 import { test, before } from 'node:test';

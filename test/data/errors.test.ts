@@ -1,5 +1,6 @@
-// Every bad input of the list, generated here: each must end in one LapoError line naming the file, the
-// key and what was expected vs found — and the process (and h5wasm) must keep working afterwards.
+// Bad inputs of every kind (docs/datasets.md, Errors, shows the messages), generated here: each must end in one
+// LapoError line naming the file, the key and what was expected vs found — and the process (and h5wasm) must keep
+// working afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
