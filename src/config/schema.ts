@@ -124,6 +124,15 @@ export type LapoConfig = z.output<typeof LapoConfigSchema>;
 export type LapoConfigInput = z.input<typeof LapoConfigSchema>;
 
 /** Every default (all keys but `dataset`, which has none). */
+/**
+ * Keys that change how a run is kept (logging, checkpoints, evaluation, memory, names), never what it learns:
+ * runs that differ only in these (and the seed) are repetitions of one configuration (`lapo plot` pools them),
+ * and they may change on --resume.
+ */
+export const BOOKKEEPING_KEYS = [
+  'runName', 'logEvery', 'saveEvery', 'saveEveryMinutes', 'evalEvery', 'evalEpisodes', 'maxMemoryMB', 'scratchDir',
+] as const satisfies readonly (keyof LapoConfig)[];
+
 export const configDefaults: Omit<LapoConfig, 'dataset'> = (() => {
   const { dataset: _d, ...rest } = LapoConfigSchema.parse({ dataset: '-' });
   return rest;

@@ -7,9 +7,10 @@
 import { LapoError } from '../errors.js';
 import { findMetric, type RunData } from './run-data.js';
 import { summarize, type BandKind } from './stats.js';
+import { BOOKKEEPING_KEYS } from '../config/schema.js';
 
 /** Config keys that do not change what a run learns, so runs differing only in them are repetitions. */
-export const NON_IDENTITY_KEYS = ['seed', 'runName', 'logEvery', 'saveEvery', 'maxMemoryMB', 'scratchDir', 'evalEvery', 'evalEpisodes'];
+const NON_IDENTITY_KEYS: readonly string[] = ['seed', ...BOOKKEEPING_KEYS];
 
 export interface RunGroup {
   label: string;

@@ -4,7 +4,7 @@
 // checkpoint's step so the files end up as a straight run writes them).
 import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
-import { parseConfig, type LapoConfig } from '../config/schema.js';
+import { BOOKKEEPING_KEYS, parseConfig, type LapoConfig } from '../config/schema.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { createAgent } from '../algo/algorithm.js';
 import type { TrainableAgent } from '../algo/agent-types.js';
@@ -28,7 +28,7 @@ import {
 
 /** Config keys that may change on --resume (run length and bookkeeping); every other key is fixed by the run. */
 export const RESUME_MUTABLE_KEYS: readonly (keyof LapoConfig)[] = [
-  'steps', 'logEvery', 'saveEvery', 'saveEveryMinutes', 'evalEvery', 'evalEpisodes', 'dataset', 'maxMemoryMB', 'scratchDir',
+  'steps', 'dataset', ...BOOKKEEPING_KEYS.filter((k) => k !== 'runName'),
 ];
 
 export interface SessionOptions {

@@ -22,6 +22,8 @@ export interface FakeRun {
   offset: number;
   steps?: number;
   withEval?: boolean;
+  /** More config keys (e.g. bookkeeping keys that differ between repetitions). */
+  extra?: Record<string, unknown>;
 }
 
 /** Writes runs/<name>/ under `root`; returns the folder. */
@@ -31,6 +33,7 @@ export function writeRun(root: string, r: FakeRun): string {
   const config = {
     dataset: '/data/pixel.h5', runName: r.name, seed: r.seed, steps: r.steps ?? 500, batchSize: 64,
     encoderGrad: r.encoderGrad, augment: 'shift', logEvery: 50, saveEvery: 250, hidden: [256, 256, 256],
+    ...r.extra,
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   const lines = [METRIC_COLUMNS.join(',')];
