@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
 import { LapoAgent } from '../../src/algo/agent.js';
 import { type LapoConfigInput } from '../../src/config/schema.js';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { lapoEncoderGrad, resolveConfig } from '../../src/config/resolve.js';
 import { loadDataset } from '../../src/data/load.js';
 import { diagnoseAgent } from '../../src/diagnostics/diagnose.js';
 import { GROUPS, MEANINGS, ownershipChecks, variableNames } from '../../src/diagnostics/checks.js';
@@ -27,7 +27,7 @@ async function withAgent(extra: Partial<LapoConfigInput>, sabotage: (a: LapoAgen
   try {
     const batch = ds.sample('train', 16, new Rng(1));
     sabotage(agent);
-    return diagnoseAgent(agent, resolved, batch, agent.drawNoise(16));
+    return diagnoseAgent(agent, { encoderGrad: lapoEncoderGrad(resolved), tau: resolved.tau }, batch, agent.drawNoise(16));
   } finally {
     agent.dispose();
     ds.close();

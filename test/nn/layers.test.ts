@@ -13,8 +13,8 @@ import { LapoError } from '../../src/errors.js';
 test('Linear: PyTorch default init bounds for weight and bias; state dicts load transposed', async () => {
   await useCpuBackend();
   const l = Linear.create(16, 300, new Rng(1));
-  const k = l.kernel.dataSync();
-  const b = l.bias.dataSync();
+  const k = l.kernel.dataSync() as Float32Array;
+  const b = l.bias.dataSync() as Float32Array;
   const bound = 1 / 4;
   assert.ok(k.every((x) => Math.abs(x) <= bound) && b.every((x) => Math.abs(x) <= bound));
   // Uniform on (-1/4, 1/4): mean ~0, variance bound²/3.

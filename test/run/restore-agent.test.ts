@@ -34,7 +34,7 @@ test('save → restoreAgent gives identical actions and an identical next step',
   const batch = ds.sample('valid', 8, new Rng(2));
   assert.deepEqual(r.agent.act(batch), a.act(batch));
   const next = ds.sample('train', 8, new Rng(3));
-  assert.deepEqual(r.agent.step(next, { measure: true }), a.step(next, { measure: true }));
+  assert.deepEqual(r.agent.train(next, { measure: true, gradNorms: false }), a.train(next, { measure: true, gradNorms: false }));
   assert.deepEqual(r.agent.act(batch), a.act(batch));
   a.dispose();
   r.agent.dispose();
